@@ -1,0 +1,106 @@
+//! The OpenAPI 3.1 document (`/api/schema/`, YAML by default, JSON with `?format=json`) and the Swagger UI
+//! and ReDoc pages, served from vendored files with no external URL.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use minijinja::context;
+use serde::Deserialize;
+use utoipa::OpenApi;
+
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::web::{PageContext, render};
+
+#[derive(OpenApi)]
+#[openapi(
+    paths(crate::health::live, crate::health::ready),
+    components(schemas(crate::health::HealthStatus)),
+    tags(
+        (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
+    )
+)]
+struct ApiDoc;
+
+/// The document with the site's title, version, licence and contact filled in.
+pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    let site = &state.config.site;
+    doc.info.title = site.api.title.clone();
+    doc.info.version = site.api.version.clone();
+    doc.info.description = Some(format!(
+        "REST API of the {}. Submission keys use `Authorization: ApiKey <key>`, admin keys \
+         `Authorization: AdminKey <key>`. Errors always have the shape \
+         `{{\"error\": {{\"status\", \"code\", \"message\", \"details\"?}}, \"request_id\"}}`.",
+        site.site.name
+    ));
+    doc.info.license = Some(utoipa::openapi::License::new(site.api.license_name.clone()));
+    let mut contact = utoipa::openapi::Contact::new();
+    contact.email = Some(site.contact.email.clone());
+    if !site.site.url.is_empty() {
+        contact.url = Some(site.site.url.clone());
+    }
+    doc.info.contact = Some(contact);
+    doc
+}
+
+#[derive(Deserialize)]
+struct SchemaQuery {
+    format: Option<String>,
+}
+
+async fn schema(
+    State(state): State<AppState>,
+    Query(q): Query<SchemaQuery>,
+) -> Result<Response, AppError> {
+    let doc = document(&state);
+    let (body, content_type) = match q.format.as_deref() {
+        Some("json") => (
+            doc.to_pretty_json().map_err(AppError::internal)?,
+            "application/vnd.oai.openapi+json; charset=utf-8",
+        ),
+        None | Some("yaml") => (
+            doc.to_yaml().map_err(AppError::internal)?,
+            "application/vnd.oai.openapi; charset=utf-8",
+        ),
+        Some(other) => {
+            return Err(AppError::BadRequest(format!(
+                "Unknown format '{other}': use 'yaml' (default) or 'json'."
+            )));
+        }
+    };
+    let mut resp = body.into_response();
+    resp.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    Ok(resp)
+}
+
+/// Where the documentation pages load the document from.
+const SPEC_URL: &str = "/api/schema/?format=json";
+
+async fn swagger(State(state): State<AppState>, page: PageContext) -> Result<Response, AppError> {
+    render(
+        &state,
+        "api/swagger.html",
+        &page,
+        context! { spec_url => minijinja::Value::from_safe_string(SPEC_URL.into()) },
+    )
+}
+
+async fn redoc(State(state): State<AppState>, page: PageContext) -> Result<Response, AppError> {
+    render(
+        &state,
+        "api/redoc.html",
+        &page,
+        context! { spec_url => minijinja::Value::from_safe_string(SPEC_URL.into()) },
+    )
+}
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/schema/", get(schema))
+        .route("/api/docs/", get(swagger))
+        .route("/api/redoc/", get(redoc))
+}

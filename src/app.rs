@@ -1,0 +1,142 @@
+//! Application state and the router with all its layers; used by `serve` and by the integration tests.
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, Method};
+use axum::middleware::from_fn_with_state;
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+use crate::config::Config;
+use crate::web::{assets::Assets, security, templates::Templates};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub templates: Arc<Templates>,
+    pub assets: Arc<Assets>,
+    pub redis: Option<redis::Client>,
+    /// External origins the CSP allows for images (logo, favicon).
+    pub img_origins: Arc<Vec<String>>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let assets = Arc::new(Assets::load());
+        let templates = Arc::new(Templates::new(&config, assets.clone()));
+        let redis = match &config.redis {
+            Some(r) => Some(redis::Client::open(r.url.expose())?),
+            None => None,
+        };
+        Ok(Self {
+            img_origins: Arc::new(crate::web::templates::image_origins(&config)),
+            config: Arc::new(config),
+            db,
+            templates,
+            assets,
+            redis,
+        })
+    }
+}
+
+/// Start-up database work, serialised across processes so replicas starting together never race:
+/// pending migrations, then the roles' permission sets. Returns the number of migrations applied.
+pub async fn prepare_database(
+    cfg: &crate::config::DatabaseConfig,
+    search_path: Option<&str>,
+) -> Result<usize, sea_orm::DbErr> {
+    use sea_orm_migration::MigratorTrait;
+    crate::db::with_migration_lock(cfg, search_path, |db| async move {
+        let pending = crate::migration::Migrator::get_pending_migrations(&db)
+            .await?
+            .len();
+        crate::migration::Migrator::up(&db, None).await?;
+        crate::auth::roles::sync_groups(&db, false).await?;
+        Ok(pending)
+    })
+    .await
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    router_with_api(state, Router::new())
+}
+
+/// The application with extra `/api/v1` routes merged in (tests use this to exercise API plumbing
+/// through the real layers before the domain endpoints exist).
+pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
+    let routes = Router::new()
+        .route("/", get(crate::web::pages::home))
+        .route("/static/{*path}", get(crate::web::assets::serve))
+        .merge(crate::health::router())
+        .merge(crate::api::router(extra_v1));
+
+    let max_body = state.config.max_body_bytes;
+    let trace = TraceLayer::new_for_http()
+        .make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get(&security::REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            // Only the path: query strings and headers may carry credentials.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        })
+        .on_request(|req: &Request, _span: &Span| {
+            tracing::debug!(headers = %security::scrubbed_headers(req.headers()), "request headers");
+        })
+        .on_response(|resp: &axum::response::Response, latency: Duration, _span: &Span| {
+            tracing::info!(status = resp.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
+        });
+
+    // Each `layer` call wraps everything before it, so the list reads from innermost to outermost.
+    routes
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(TimeoutLayer::with_status_code(
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(60),
+        ))
+        .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(
+            state.clone(),
+            crate::web::errors::render_errors,
+        ))
+        .layer(from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
+        .layer(CompressionLayer::new())
+        .layer(trace)
+        .layer(from_fn_with_state(state.clone(), security::request_id))
+        .with_state(state)
+}
+
+async fn not_found() -> crate::error::AppError {
+    crate::error::AppError::NotFound("Not found.".into())
+}
+
+async fn method_not_allowed(method: Method) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = http::StatusCode::METHOD_NOT_ALLOWED.into_response();
+    resp.extensions_mut().insert(crate::error::ErrorInfo {
+        code: "method_not_allowed",
+        message: format!("Method \"{method}\" not allowed."),
+        details: None,
+    });
+    resp
+}
+
+/// Header name constant re-exported for tests and proxies.
+pub const REQUEST_ID_HEADER: HeaderName = security::REQUEST_ID;

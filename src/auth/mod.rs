@@ -1,0 +1,6 @@
+//! Staff users, groups, permissions, sessions and admin API keys.
+
+pub mod entity;
+pub mod password;
+pub mod roles;
+pub mod users;

@@ -1,0 +1,3 @@
+//! biotools domain.
+
+pub mod entity;

@@ -1,0 +1,97 @@
+//! The command line: `service-registry <command>`; each command's `--help` explains it to a newcomer.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "service-registry",
+    version,
+    about = "Service Registration Platform: register, review and publish bioinformatics services.",
+    long_about = "Service Registration Platform: register, review and publish bioinformatics services.\n\n\
+        With no configuration at all, `service-registry serve` runs in development mode: SQLite under \
+        ./data/, e-mail written to ./data/outbox/, listening on http://127.0.0.1:8000.\n\
+        Configuration lives in `.env` (secrets, environment; see .env.example) and `config/site.toml` \
+        (branding, contact, feature flags)."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Directory for the embedded default's files (SQLite database, secret key, outbox).
+    #[arg(long, global = true, env = "DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Path of the site configuration file.
+    #[arg(long, global = true, env = "SITE_CONFIG", value_name = "FILE")]
+    pub site_config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (migrating the database first unless SKIP_MIGRATE=true).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "BIND", value_name = "ADDR", default_value = crate::config::DEFAULT_BIND)]
+        bind: String,
+    },
+    /// Apply, roll back or list database migrations.
+    Migrate {
+        #[command(subcommand)]
+        action: MigrateAction,
+    },
+    /// Create a staff superuser (asks for missing values unless --no-input).
+    CreateSuperuser {
+        /// Login name (env SUPERUSER_USERNAME).
+        #[arg(long, env = "SUPERUSER_USERNAME")]
+        username: Option<String>,
+        /// E-mail address (env SUPERUSER_EMAIL).
+        #[arg(long, env = "SUPERUSER_EMAIL")]
+        email: Option<String>,
+        /// Read the password from SUPERUSER_PASSWORD instead of prompting; never pass it as an argument.
+        #[arg(long)]
+        no_input: bool,
+    },
+    /// Create or update the roles Registry Viewer, Editor and Manager with their exact permissions.
+    SetupGroups {
+        /// Show what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print each role's permissions and exit.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Load service categories, service centres and PIs from a JSON file (idempotent).
+    LoadReferenceData {
+        /// JSON file with "categories", "service_centers" and "pis" lists (see data/reference-data.example.json).
+        file: PathBuf,
+    },
+    /// Print the effective configuration with secrets redacted, and check it.
+    CheckConfig,
+    /// Ask a running server's readiness endpoint; exit 0 when ready (for container health checks).
+    Healthcheck {
+        /// Base URL of the server.
+        #[arg(long, default_value = "http://127.0.0.1:8000")]
+        url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the last N migrations (default 1).
+    Down {
+        #[arg(default_value_t = 1)]
+        steps: u32,
+        /// Roll back every migration (drops all tables).
+        #[arg(long, conflicts_with = "steps")]
+        all: bool,
+    },
+    /// List migrations and whether each is applied.
+    Status,
+}

@@ -1,0 +1,3 @@
+//! edam domain.
+
+pub mod entity;

@@ -1,0 +1,123 @@
+//! The one application error: handlers return it, and the error renderer (`web::errors`) turns it into the
+//! API's JSON envelope under `/api/` or an HTML error page everywhere else.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("Invalid input.")]
+    Validation(Value),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("Too many requests. Please try again later.")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("{0}")]
+    Unavailable(String),
+    /// Database errors are never turned into "not found": they are internal errors, logged in full.
+    #[error("database error: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// What the error renderer needs to build a body; attached to the response as an extension.
+#[derive(Debug, Clone)]
+pub struct ErrorInfo {
+    pub code: &'static str,
+    pub message: String,
+    pub details: Option<Value>,
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Validation(_) => StatusCode::BAD_REQUEST,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// The machine-readable code and default message for a status, used for errors the framework produces
+/// itself (unknown route, wrong method, oversized body) as well as for our own.
+pub fn default_info(status: StatusCode) -> ErrorInfo {
+    let (code, message) = match status.as_u16() {
+        400 => ("bad_request", "The request could not be understood."),
+        401 => (
+            "not_authenticated",
+            "Authentication credentials were not provided.",
+        ),
+        403 => (
+            "forbidden",
+            "You do not have permission to perform this action.",
+        ),
+        404 => ("not_found", "Not found."),
+        405 => (
+            "method_not_allowed",
+            "Method not allowed for this resource.",
+        ),
+        406 => ("not_acceptable", "Not acceptable."),
+        408 => ("timeout", "The request took too long."),
+        409 => ("conflict", "The request conflicts with the current state."),
+        413 => ("payload_too_large", "The request body is too large."),
+        415 => ("unsupported_media_type", "Unsupported media type."),
+        422 => ("unprocessable", "The request body could not be processed."),
+        429 => ("rate_limited", "Too many requests. Please try again later."),
+        503 => ("unavailable", "The service is temporarily unavailable."),
+        s if s >= 500 => ("internal_error", "An internal error occurred."),
+        _ => ("error", "The request failed."),
+    };
+    ErrorInfo {
+        code,
+        message: message.to_string(),
+        details: None,
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let mut info = default_info(status);
+        match &self {
+            Self::BadRequest(m) | Self::Forbidden(m) | Self::NotFound(m) | Self::Conflict(m) => {
+                info.message = m.clone();
+            }
+            Self::Unavailable(m) => info.message = m.clone(),
+            Self::Validation(details) => {
+                info.code = "validation_error";
+                info.message = "Invalid input.".into();
+                info.details = Some(details.clone());
+            }
+            Self::RateLimited { .. } => {}
+            Self::Database(e) => tracing::error!(error = %e, "database error"),
+            Self::Internal(e) => tracing::error!(error = %e, "internal error"),
+        }
+        let mut resp = status.into_response();
+        if let Self::RateLimited { retry_after_secs } = self
+            && let Ok(v) = retry_after_secs.to_string().parse()
+        {
+            resp.headers_mut().insert(http::header::RETRY_AFTER, v);
+        }
+        resp.extensions_mut().insert(info);
+        resp
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,3 @@
+//! jobs domain.
+
+pub mod entity;

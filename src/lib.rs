@@ -1,0 +1,19 @@
+//! Service Registration Platform: library crate shared by the binary and the integration tests.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod biotools;
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod db;
+pub mod edam;
+pub mod error;
+pub mod health;
+pub mod jobs;
+pub mod licenses;
+pub mod migration;
+pub mod registry;
+pub mod submissions;
+pub mod web;

@@ -1,0 +1,3 @@
+//! licenses domain.
+
+pub mod entity;

@@ -1,0 +1,3 @@
+//! submissions domain.
+
+pub mod entity;

@@ -1,0 +1,12 @@
+//! Integration tests: the real router, the real database (SQLite per test, or PostgreSQL when
+//! `TEST_DATABASE_URL` is set), and the real binary for command-line behaviour.
+
+mod api;
+mod cli;
+mod config;
+mod health;
+mod migrations;
+mod reference_data;
+mod roles;
+mod support;
+mod web;

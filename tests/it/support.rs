@@ -1,0 +1,210 @@
+//! Test harness: a fresh database per test (an SQLite file, or a PostgreSQL schema of its own when
+//! `TEST_DATABASE_URL` is set) and the real router, driven in-process.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+use service_registry::app::{AppState, router_with_api};
+use service_registry::config::{Config, DatabaseConfig, EnvSource, Overrides};
+use std::path::PathBuf;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// A fresh, empty database for one test, plus what is needed to connect to it.
+pub struct TestDb {
+    pub cfg: DatabaseConfig,
+    pub search_path: Option<String>,
+    pub dir: TempDir,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        match std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
+            Some(url) => {
+                let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+                let admin = Database::connect(&url)
+                    .await
+                    .expect("connect TEST_DATABASE_URL");
+                admin
+                    .execute_raw(Statement::from_string(
+                        DbBackend::Postgres,
+                        format!("CREATE SCHEMA {schema}"),
+                    ))
+                    .await
+                    .expect("create schema");
+                let _ = admin.close().await;
+                Self {
+                    cfg: DatabaseConfig::Postgres {
+                        url: service_registry::config::Secret::new(url.clone()),
+                        display: url,
+                    },
+                    search_path: Some(schema),
+                    dir,
+                }
+            }
+            None => Self {
+                cfg: DatabaseConfig::Sqlite {
+                    path: dir.path().join("test.sqlite3"),
+                },
+                search_path: None,
+                dir,
+            },
+        }
+    }
+
+    pub async fn connect(&self) -> sea_orm::DatabaseConnection {
+        service_registry::db::connect_with(&self.cfg, self.search_path.as_deref(), Some(4))
+            .await
+            .expect("connect test database")
+    }
+
+    /// Names of the tables in this test's database/schema.
+    pub async fn tables(&self) -> Vec<String> {
+        let db = self.connect().await;
+        let sql = match self.cfg {
+            DatabaseConfig::Sqlite { .. } => {
+                "SELECT name AS t FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+                    .to_string()
+            }
+            DatabaseConfig::Postgres { .. } => format!(
+                "SELECT table_name::text AS t FROM information_schema.tables WHERE table_schema = '{}' ORDER BY table_name",
+                self.search_path.as_deref().unwrap_or("public")
+            ),
+        };
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("list tables");
+        rows.iter()
+            .filter_map(|r| r.try_get::<String>("", "t").ok())
+            .collect()
+    }
+}
+
+/// Environment for a test configuration: development mode, shipped site.toml, data under the temp dir.
+pub fn test_env(db: &TestDb, extra: &[(&str, &str)]) -> EnvSource {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("ENVIRONMENT".into(), "development".into()),
+        (
+            "SECRET_KEY".into(),
+            "test-secret-key-that-is-long-enough-for-the-checks-0123456789".into(),
+        ),
+        ("DATA_DIR".into(), db.dir.path().display().to_string()),
+        (
+            "SITE_CONFIG".into(),
+            repo_path("config/site.toml").display().to_string(),
+        ),
+    ];
+    if let DatabaseConfig::Sqlite { path } = &db.cfg {
+        pairs.push((
+            "DATABASE_URL".into(),
+            format!("sqlite://{}", path.display()),
+        ));
+    }
+    for (k, v) in extra {
+        pairs.retain(|(key, _)| key != k);
+        pairs.push((k.to_string(), v.to_string()));
+    }
+    EnvSource::from_pairs(pairs)
+}
+
+pub struct TestApp {
+    pub db: TestDb,
+    pub state: AppState,
+    pub router: Router,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).to_string()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::build(&[], Router::new()).await
+    }
+
+    /// An app whose configuration has these extra environment variables and these extra `/api/v1` routes.
+    pub async fn build(extra_env: &[(&str, &str)], extra_api: Router<AppState>) -> Self {
+        let db = TestDb::new().await;
+        service_registry::app::prepare_database(&db.cfg, db.search_path.as_deref())
+            .await
+            .expect("prepare database");
+        let mut config =
+            Config::load(&test_env(&db, extra_env), &Overrides::default()).expect("config");
+        config.database = db.cfg.clone();
+        let conn = db.connect().await;
+        let state = AppState::new(config, conn).expect("state");
+        let router = router_with_api(state.clone(), extra_api);
+        Self { db, state, router }
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> TestResponse {
+        let resp = self.router.clone().oneshot(req).await.expect("infallible");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).expect("request"))
+            .await
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: &str,
+    ) -> TestResponse {
+        self.send(
+            Request::builder()
+                .method(method)
+                .uri(path)
+                .header("content-type", content_type)
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await
+    }
+}

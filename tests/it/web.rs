@@ -1,0 +1,169 @@
+//! Pages, static files and security headers through the real router.
+
+use crate::support::TestApp;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{Request, StatusCode};
+use std::net::SocketAddr;
+
+fn nonce_of(csp: &str) -> String {
+    let start = csp.find("'nonce-").expect("CSP has a nonce") + 7;
+    csp[start..]
+        .split('\'')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Every `/static/...` URL referenced by a page.
+fn static_urls(html: &str) -> Vec<String> {
+    html.split('"')
+        .filter(|s| s.starts_with("/static/"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[tokio::test]
+async fn home_page_has_layout_and_security_headers() {
+    let app = TestApp::new().await;
+    let r = app.get("/").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let html = r.text();
+    assert!(
+        html.contains("de.NBI Service Registration Platform"),
+        "site name in layout"
+    );
+    assert!(
+        html.contains("mailto:servicecoordination@denbi.de"),
+        "footer contact"
+    );
+    assert!(html.contains("href=\"/register/\"") && html.contains("href=\"/update/\""));
+
+    let csp = r.header("content-security-policy");
+    assert!(csp.contains("default-src 'self'"), "{csp}");
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("object-src 'none'"));
+    let script_src = csp
+        .split(';')
+        .find(|d| d.trim().starts_with("script-src"))
+        .expect("script-src");
+    assert!(
+        !script_src.contains("unsafe-inline") && !script_src.contains("unsafe-eval"),
+        "{script_src}"
+    );
+    let nonce = nonce_of(&csp);
+    assert!(nonce.len() >= 16);
+    assert!(
+        html.contains(&format!("nonce=\"{nonce}\"")),
+        "scripts carry the response's nonce"
+    );
+    assert!(
+        !html.contains("<script>"),
+        "no inline scripts without a nonce"
+    );
+
+    assert_eq!(r.header("x-frame-options"), "DENY");
+    assert_eq!(r.header("x-content-type-options"), "nosniff");
+    assert_eq!(
+        r.header("referrer-policy"),
+        "strict-origin-when-cross-origin"
+    );
+    assert!(
+        r.header("strict-transport-security").is_empty(),
+        "no HSTS over plain HTTP"
+    );
+
+    let again = app.get("/").await;
+    assert_ne!(
+        nonce_of(&again.header("content-security-policy")),
+        nonce,
+        "nonce is per request"
+    );
+}
+
+#[tokio::test]
+async fn hsts_only_when_a_trusted_proxy_reports_https() {
+    let app = TestApp::new().await;
+    let req = |peer: &str| {
+        let mut r = Request::get("/")
+            .header("x-forwarded-proto", "https")
+            .body(Body::empty())
+            .expect("request");
+        let addr: SocketAddr = peer.parse().expect("addr");
+        r.extensions_mut().insert(ConnectInfo(addr));
+        r
+    };
+    let trusted = app.send(req("127.0.0.1:50000")).await;
+    assert!(
+        trusted
+            .header("strict-transport-security")
+            .starts_with("max-age=31536000")
+    );
+    let spoofed = app.send(req("203.0.113.9:50000")).await;
+    assert!(spoofed.header("strict-transport-security").is_empty());
+}
+
+#[tokio::test]
+async fn static_files_are_hashed_immutable_and_all_referenced_files_exist() {
+    let app = TestApp::new().await;
+    let mut urls = static_urls(&app.get("/").await.text());
+    urls.extend(static_urls(&app.get("/api/docs/").await.text()));
+    urls.extend(static_urls(&app.get("/api/redoc/").await.text()));
+    assert!(urls.len() >= 6, "{urls:?}");
+    for url in &urls {
+        let r = app.get(url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        assert_eq!(
+            r.header("cache-control"),
+            "public, max-age=31536000, immutable",
+            "{url}"
+        );
+        assert!(!r.header("etag").is_empty());
+        // The name carries a content hash.
+        let file = url.rsplit('/').next().unwrap_or_default();
+        assert!(file.split('.').count() >= 3, "{url} is not hashed");
+    }
+    let css = app.get("/static/css/registry.css").await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header("cache-control"), "no-cache");
+    assert!(css.header("content-type").starts_with("text/css"));
+    assert_eq!(
+        app.get("/static/../Cargo.toml").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/static/nope.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn unknown_pages_get_an_html_404_page_with_the_layout() {
+    let app = TestApp::new().await;
+    let r = app.get("/no/such/page").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.header("content-type").starts_with("text/html"));
+    let html = r.text();
+    assert!(html.contains("Page not found"));
+    assert!(
+        html.contains(&r.header("x-request-id")),
+        "reference id shown"
+    );
+    assert!(!r.header("content-security-policy").is_empty());
+}
+
+#[tokio::test]
+async fn api_docs_pages_use_only_local_assets() {
+    let app = TestApp::new().await;
+    for path in ["/api/docs/", "/api/redoc/"] {
+        let r = app.get(path).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        let html = r.text();
+        for attr in ["src=\"http", "href=\"http://", "//cdn", "unpkg", "jsdelivr"] {
+            assert!(
+                !html.contains(attr),
+                "{path} references an external URL ({attr})"
+            );
+        }
+        assert!(html.contains("data-spec-url=\"/api/schema/?format=json\""));
+    }
+}
