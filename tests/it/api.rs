@@ -22,10 +22,19 @@ struct Probe {
 /// A JSON-accepting route mounted under `/api/v1` so the body extractor's errors can be exercised
 /// through the real layers before the domain endpoints exist.
 fn probe_routes() -> Router<AppState> {
-    Router::new().route(
-        "/probe/",
-        post(|ApiJson(_p): ApiJson<Probe>| async { "ok" }),
-    )
+    Router::new()
+        .route(
+            "/probe/",
+            post(|ApiJson(_p): ApiJson<Probe>| async { "ok" }),
+        )
+        .route(
+            "/panic/",
+            axum::routing::get(|| async {
+                let v: Vec<u8> = Vec::new();
+                // An out-of-bounds index: the kind of bug a handler might have.
+                format!("{}", v[usize::from(v.is_empty())])
+            }),
+        )
 }
 
 fn assert_envelope(r: &crate::support::TestResponse, status: u16, code: &str) -> serde_json::Value {
@@ -200,5 +209,16 @@ async fn openapi_document_yaml_by_default_json_on_request() {
         &app.get("/api/schema/?format=xml").await,
         400,
         "bad_request",
+    );
+}
+
+#[tokio::test]
+async fn a_panicking_handler_gives_a_500_envelope_without_details() {
+    let app = TestApp::build(&[], probe_routes()).await;
+    let r = app.get("/api/v1/panic/").await;
+    let body = assert_envelope(&r, 500, "internal_error");
+    assert!(
+        !body.to_string().contains("index out of bounds"),
+        "no internals leak: {body}"
     );
 }

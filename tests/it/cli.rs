@@ -131,37 +131,58 @@ async fn migrate_setup_groups_and_reference_data_commands() {
     assert!(ok && !t.contains("[applied]"), "{t}");
 }
 
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+    l.local_addr().expect("addr").port()
+}
+
+/// Starts `serve` on a free port; returns the child and its port.
+fn spawn_serve(dir: &Path, env: &[(&str, &str)]) -> (std::process::Child, u16) {
+    let port = free_port();
+    let mut cmd = bin(dir);
+    cmd.args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    (cmd.spawn().expect("spawn"), port)
+}
+
+/// Polls the readiness endpoint through the binary's own `healthcheck` command.
+async fn wait_ready(port: u16) -> bool {
+    for _ in 0..150 {
+        let out = Command::new(env!("CARGO_BIN_EXE_service-registry"))
+            .args(["healthcheck", "--url", &format!("http://127.0.0.1:{port}")])
+            .output()
+            .expect("healthcheck");
+        if out.status.success() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
+
+fn stop(child: &mut std::process::Child) -> std::process::ExitStatus {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    child.wait().expect("wait")
+}
+
 #[tokio::test]
 async fn serve_answers_home_and_health_then_stops_on_sigterm() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let dir = tmp.path();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
-        l.local_addr().expect("addr").port()
+    let (mut child, port) = spawn_serve(dir, &[]);
+    let ready = wait_ready(port).await;
+    let home = if ready {
+        fetch(port, "/").await
+    } else {
+        String::new()
     };
-    let mut child = bin(dir)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let base = format!("http://127.0.0.1:{port}");
-    let mut ready = false;
-    for _ in 0..100 {
-        let out = Command::new(env!("CARGO_BIN_EXE_service-registry"))
-            .args(["healthcheck", "--url", &base])
-            .output()
-            .expect("healthcheck");
-        if out.status.success() {
-            ready = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
-    let home = fetch(port, "/").await;
-    #[cfg(unix)]
-    unsafe_free_sigterm(child.id());
-    let status = child.wait().expect("wait");
+    let status = stop(&mut child);
     assert!(ready, "server never became ready");
     assert!(home.starts_with("HTTP/1.1 200"), "{home}");
     assert!(home.contains("Service Registration Platform"));
@@ -170,6 +191,51 @@ async fn serve_answers_home_and_health_then_stops_on_sigterm() {
         "embedded SQLite default under DATA_DIR"
     );
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+}
+
+#[tokio::test]
+async fn two_servers_starting_at_once_on_a_fresh_postgres_database_both_come_up() {
+    use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
+    let Some(url) = std::env::var("TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
+        eprintln!("SKIPPED: TEST_DATABASE_URL is not set (.ci/run sets it)");
+        return;
+    };
+    let name = format!("sr_race_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&url).await.expect("connect");
+    let exec = |sql: String| Statement::from_string(DbBackend::Postgres, sql);
+    admin
+        .execute_raw(exec(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create db");
+    let (base, _) = url.rsplit_once('/').expect("database URL has a path");
+    let db_url = format!("{base}/{name}");
+    let env = [
+        ("DATABASE_URL", db_url.as_str()),
+        (
+            "SECRET_KEY",
+            "race-test-secret-0123456789-0123456789-0123456789",
+        ),
+    ];
+
+    let (t1, t2) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let (mut a, port_a) = spawn_serve(t1.path(), &env);
+    let (mut b, port_b) = spawn_serve(t2.path(), &env);
+    let (ready_a, ready_b) = tokio::join!(wait_ready(port_a), wait_ready(port_b));
+    let (sa, sb) = (stop(&mut a), stop(&mut b));
+    let _ = admin
+        .execute_raw(exec(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+        .await;
+    assert!(
+        ready_a && ready_b,
+        "both servers must come up (a: {ready_a}, b: {ready_b})"
+    );
+    assert!(sa.success() && sb.success());
 }
 
 async fn fetch(port: u16, path: &str) -> String {
@@ -185,11 +251,4 @@ async fn fetch(port: u16, path: &str) -> String {
     let mut buf = Vec::new();
     s.read_to_end(&mut buf).await.expect("read");
     String::from_utf8_lossy(&buf).to_string()
-}
-
-#[cfg(unix)]
-fn unsafe_free_sigterm(pid: u32) {
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
 }

@@ -60,7 +60,10 @@ async fn not_ready_when_configured_redis_is_unreachable() {
 
 #[tokio::test]
 async fn ready_with_a_reachable_redis() {
-    let Some(url) = std::env::var("TEST_REDIS_URL").ok().filter(|u| !u.is_empty()) else {
+    let Some(url) = std::env::var("TEST_REDIS_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    else {
         eprintln!("SKIPPED: TEST_REDIS_URL is not set (.ci/run sets it)");
         return;
     };
