@@ -27,6 +27,8 @@ pub struct AppState {
     pub redis: Option<redis::Client>,
     /// External origins the CSP allows for images (logo, favicon).
     pub img_origins: Arc<Vec<String>>,
+    /// In-memory EDAM search index (rebuilt after syncs).
+    pub edam: crate::edam::search::SharedIndex,
 }
 
 impl AppState {
@@ -44,12 +46,21 @@ impl AppState {
             templates,
             assets,
             redis,
+            edam: Default::default(),
         })
+    }
+
+    /// Builds the state and loads what is served from memory (the EDAM index).
+    pub async fn build(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let state = Self::new(config, db)?;
+        state.edam.rebuild(&state.db).await?;
+        Ok(state)
     }
 }
 
 /// Start-up database work, serialised across processes so replicas starting together never race:
-/// pending migrations, then the roles' permission sets. Returns the number of migrations applied.
+/// pending migrations, the roles' permission sets, and the offline EDAM/SPDX seed of an empty database.
+/// Returns the number of migrations applied.
 pub async fn prepare_database(
     cfg: &crate::config::DatabaseConfig,
     search_path: Option<&str>,
@@ -61,6 +72,10 @@ pub async fn prepare_database(
             .len();
         crate::migration::Migrator::up(&db, None).await?;
         crate::auth::roles::sync_groups(&db, false).await?;
+        crate::edam::seed::seed_if_empty(&db)
+            .await
+            .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+        crate::licenses::sync::seed_if_empty(&db).await?;
         Ok(pending)
     })
     .await
@@ -77,6 +92,8 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
     let routes = Router::new()
         .route("/", get(crate::web::pages::home))
         .route("/static/{*path}", get(crate::web::assets::serve))
+        .route("/about/", get(crate::web::pages::about))
+        .merge(crate::edam::api::page_routes())
         .merge(crate::health::router())
         .merge(crate::api::router(extra_v1));
 

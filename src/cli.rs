@@ -70,6 +70,41 @@ pub enum Command {
         /// JSON file with "categories", "service_centers" and "pis" lists (see data/reference-data.example.json).
         file: PathBuf,
     },
+    /// Update the EDAM terms from a release (OWL or TSV); vanished terms become obsolete, never deleted.
+    ///
+    /// Source precedence: --url/--file, then EDAM_OWL_URL, then site.toml [edam] owl_url, then the
+    /// official stable release URL.
+    SyncEdam {
+        /// HTTP(S) URL of an EDAM release.
+        #[arg(long, conflicts_with = "file")]
+        url: Option<String>,
+        /// Local EDAM release file (.owl, .tsv, optionally gzip-compressed).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Only this branch: all, topic, operation, data, format or identifier. Only "all" obsoletes.
+        #[arg(long, default_value = "all")]
+        branch: String,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Update the SPDX licence list from SPDX's licenses.json (URL or file).
+    SyncLicenses {
+        /// HTTP(S) URL of licenses.json (default: SPDX_LICENSES_URL or site.toml [licenses] url).
+        #[arg(long, conflicts_with = "file")]
+        url: Option<String>,
+        /// Local licenses.json file.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Report what would change without writing anything.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// EDAM terms in the database: per-branch counts, obsolete count, release version.
+    Edam {
+        #[command(subcommand)]
+        action: EdamAction,
+    },
     /// Print the effective configuration with secrets redacted, and check it.
     CheckConfig,
     /// Ask a running server's readiness endpoint; exit 0 when ready (for container health checks).
@@ -78,6 +113,12 @@ pub enum Command {
         #[arg(long, default_value = "http://127.0.0.1:8000")]
         url: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EdamAction {
+    /// Terms per branch, obsolete terms and the release version.
+    Stats,
 }
 
 #[derive(Debug, Subcommand)]

@@ -47,6 +47,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::SyncEdam {
+            url,
+            file,
+            branch,
+            dry_run,
+        } => {
+            let source = source_arg(url, file, &config.edam_owl_url);
+            crate::commands_sync::sync_edam(&config, &source, &branch, dry_run).await
+        }
+        Command::SyncLicenses { url, file, dry_run } => {
+            let source = source_arg(url, file, &config.spdx_licenses_url);
+            crate::commands_sync::sync_licenses(&config, &source, dry_run).await
+        }
+        Command::Edam {
+            action: crate::cli::EdamAction::Stats,
+        } => crate::commands_sync::edam_stats(&config).await,
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");
@@ -89,7 +105,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let db = crate::db::connect(&config.database).await?;
     let bind = config.bind.clone();
-    let state = AppState::new(config, db)?;
+    let state = AppState::build(config, db).await?;
+    spawn_index_refresh(state.clone());
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
@@ -103,6 +120,26 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     .await?;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// Syncs may run in another process (a worker, a CLI run): reload the in-memory EDAM index now and then.
+fn spawn_index_refresh(state: AppState) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = state.edam.rebuild(&state.db).await {
+                tracing::warn!(error = %e, "EDAM index refresh failed; keeping the previous index");
+            }
+        }
+    });
+}
+
+/// `--url` / `--file` / configured default, in that order.
+fn source_arg(url: Option<String>, file: Option<std::path::PathBuf>, configured: &str) -> String {
+    url.or_else(|| file.map(|f| f.display().to_string()))
+        .unwrap_or_else(|| configured.to_string())
 }
 
 /// Resolves on Ctrl-C or SIGTERM so in-flight requests can finish.
@@ -131,8 +168,8 @@ async fn shutdown_signal() {
 async fn migrate(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     match action {
         MigrateAction::Up => {
-            let n = crate::db::migrate_up(&config.database, None).await?;
-            println!("Applied {n} migration(s).");
+            let n = crate::app::prepare_database(&config.database, None).await?;
+            println!("Applied {n} migration(s); roles and built-in reference lists are in place.");
         }
         MigrateAction::Down { steps, all } => {
             let steps = if all { None } else { Some(steps) };

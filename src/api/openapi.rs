@@ -16,9 +16,21 @@ use crate::web::{PageContext, render};
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(crate::health::live, crate::health::ready),
-    components(schemas(crate::health::HealthStatus)),
+    paths(
+        crate::health::live,
+        crate::health::ready,
+        crate::edam::api::list,
+        crate::edam::api::detail,
+    ),
+    components(schemas(
+        crate::health::HealthStatus,
+        crate::edam::api::EdamItem,
+        crate::edam::api::EdamDetail,
+        crate::edam::api::ParentRef,
+        crate::edam::model::Branch,
+    )),
     tags(
+        (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
         (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
     )
 )]

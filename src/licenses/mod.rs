@@ -1,3 +1,5 @@
-//! licenses domain.
+//! SPDX licences: the seeded/synced licence list used by the submission form.
 
 pub mod entity;
+pub mod service;
+pub mod sync;

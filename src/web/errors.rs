@@ -21,6 +21,14 @@ pub fn is_api_path(path: &str) -> bool {
     path == "/api" || path.starts_with("/api/")
 }
 
+/// A client that asks for JSON and not HTML (the pickers' fetch calls) gets the envelope on any path.
+fn wants_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
+}
+
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     let page = PageContext::from_parts(&parts);
@@ -29,7 +37,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
-    let api = is_api_path(parts.uri.path());
+    let api = is_api_path(parts.uri.path()) || wants_json(&parts.headers);
     let resp = next.run(Request::from_parts(parts, body)).await;
 
     let status = resp.status();

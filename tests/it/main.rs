@@ -4,7 +4,11 @@
 mod api;
 mod cli;
 mod config;
+mod edam_api;
+mod edam_parse;
+mod edam_sync;
 mod health;
+mod licenses;
 mod migrations;
 mod reference_data;
 mod roles;

@@ -162,7 +162,7 @@ impl TestApp {
             Config::load(&test_env(&db, extra_env), &Overrides::default()).expect("config");
         config.database = db.cfg.clone();
         let conn = db.connect().await;
-        let state = AppState::new(config, conn).expect("state");
+        let state = AppState::build(config, conn).await.expect("state");
         let router = router_with_api(state.clone(), extra_api);
         Self { db, state, router }
     }
@@ -206,5 +206,19 @@ impl TestApp {
                 .expect("request"),
         )
         .await
+    }
+}
+
+/// Shared test data under `../shared/data`, or `None` (with a visible note) in a clone without it.
+pub fn shared_data(rel: &str) -> Option<PathBuf> {
+    let p = repo_path("../shared/data").join(rel);
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!(
+            "SKIPPED: {} is absent (../shared is not beside this clone)",
+            p.display()
+        );
+        None
     }
 }

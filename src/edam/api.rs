@@ -1,0 +1,202 @@
+//! EDAM over HTTP: the pickers' ranked search (`/edam/search/`) and the public API (`/api/v1/edam/…`).
+//! Both are public: no authentication, and any `Authorization` header is ignored.
+
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::entity::edam_term;
+use super::model::Branch;
+use super::search::{Hit, IndexedTerm};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+
+const DEFAULT_LIMIT: usize = 20;
+const MAX_LIMIT: usize = 100;
+
+fn parse_branch(b: Option<&str>) -> AppResult<Option<Branch>> {
+    match b.map(str::trim).filter(|b| !b.is_empty()) {
+        None => Ok(None),
+        Some(b) => Branch::parse(b).map(Some).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Unknown branch '{b}': use topic, operation, data, format or identifier."
+            ))
+        }),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// `topic`, `operation`, `data`, `format` or `identifier`; all branches when absent.
+    pub branch: Option<String>,
+    /// Text to look for in labels, accessions and synonyms (case- and accent-insensitive).
+    pub q: Option<String>,
+    /// At most this many results (1–100, default 20).
+    pub limit: Option<usize>,
+}
+
+/// `GET /edam/search/`: ranked matches for the form's pickers.
+pub async fn picker_search(
+    State(state): State<AppState>,
+    Query(p): Query<SearchParams>,
+) -> AppResult<Json<Vec<Hit>>> {
+    let branch = parse_branch(p.branch.as_deref())?;
+    let limit = p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let index = state.edam.get();
+    let hits = index
+        .search(branch, p.q.as_deref().unwrap_or_default(), limit)
+        .into_iter()
+        .map(|(t, syn)| t.hit(syn))
+        .collect();
+    Ok(Json(hits))
+}
+
+/// A term in API lists.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EdamItem {
+    #[schema(example = "http://edamontology.org/topic_0121")]
+    pub uri: String,
+    #[schema(example = "topic_0121")]
+    pub accession: String,
+    pub branch: Branch,
+    #[schema(example = "Proteomics")]
+    pub label: String,
+    /// Human-readable page of the term.
+    #[schema(example = "https://edamontology.org/topic_0121")]
+    pub url: String,
+    /// Present when the term was found through this synonym.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matched_synonym: Option<String>,
+}
+
+impl EdamItem {
+    fn from_indexed(t: &IndexedTerm, matched: Option<&str>) -> Self {
+        Self {
+            uri: t.uri.clone(),
+            accession: t.accession.clone(),
+            branch: t.branch,
+            label: t.label.clone(),
+            url: format!("https://edamontology.org/{}", t.accession),
+            matched_synonym: matched.map(str::to_string),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParentRef {
+    pub accession: String,
+    pub label: String,
+}
+
+/// One term with everything the registry knows about it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EdamDetail {
+    pub uri: String,
+    pub accession: String,
+    pub branch: String,
+    pub label: String,
+    pub url: String,
+    pub definition: String,
+    pub synonyms: Vec<String>,
+    pub parent: Option<ParentRef>,
+    pub is_obsolete: bool,
+    #[schema(example = "1.25")]
+    pub edam_version: String,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `topic`, `operation`, `data`, `format` or `identifier`.
+    pub branch: Option<String>,
+    /// Search text; results are then ranked (exact label, prefix, word prefix, substring, synonym).
+    pub q: Option<String>,
+}
+
+/// Non-obsolete EDAM terms, optionally of one branch and matching a query (ranked).
+#[utoipa::path(get, path = "/api/v1/edam/", tag = "edam", params(ListParams),
+    responses(
+        (status = 200, description = "Matching non-obsolete terms", body = Vec<EdamItem>),
+        (status = 400, description = "Unknown branch"),
+    ))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> AppResult<Json<Vec<EdamItem>>> {
+    let branch = parse_branch(p.branch.as_deref())?;
+    let index = state.edam.get();
+    let items = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => index
+            .search(branch, q, usize::MAX)
+            .into_iter()
+            .map(|(t, s)| EdamItem::from_indexed(t, s))
+            .collect(),
+        None => index
+            .list(branch)
+            .map(|t| EdamItem::from_indexed(t, None))
+            .collect(),
+    };
+    Ok(Json(items))
+}
+
+/// One term by accession (obsolete ones included), or by numeric id among non-obsolete terms.
+#[utoipa::path(get, path = "/api/v1/edam/{accession}/", tag = "edam",
+    params(("accession" = String, Path, description = "e.g. `topic_0121`, or a numeric id")),
+    responses(
+        (status = 200, description = "The term", body = EdamDetail),
+        (status = 404, description = "No such term"),
+    ))]
+pub async fn detail(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> AppResult<Json<EdamDetail>> {
+    let mut row = edam_term::Entity::find()
+        .filter(edam_term::Column::Accession.eq(key.as_str()))
+        .one(&state.db)
+        .await?;
+    if row.is_none()
+        && let Ok(id) = key.parse::<i64>()
+    {
+        row = edam_term::Entity::find_by_id(id)
+            .filter(edam_term::Column::IsObsolete.eq(false))
+            .one(&state.db)
+            .await?;
+    }
+    let row = row.ok_or_else(|| AppError::NotFound(format!("No EDAM term '{key}'.")))?;
+    let parent = match row.parent_id {
+        Some(pid) => edam_term::Entity::find_by_id(pid)
+            .one(&state.db)
+            .await?
+            .map(|p| ParentRef {
+                accession: p.accession,
+                label: p.label,
+            }),
+        None => None,
+    };
+    Ok(Json(EdamDetail {
+        url: format!("https://edamontology.org/{}", row.accession),
+        synonyms: serde_json::from_value(row.synonyms).unwrap_or_default(),
+        uri: row.uri,
+        accession: row.accession,
+        branch: row.branch,
+        label: row.label,
+        definition: row.definition,
+        parent,
+        is_obsolete: row.is_obsolete,
+        edam_version: row.edam_version,
+    }))
+}
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/edam/", get(list))
+        .route("/edam/{accession}/", get(detail))
+}
+
+pub fn page_routes() -> Router<AppState> {
+    Router::new().route("/edam/search/", get(picker_search))
+}

@@ -1,0 +1,327 @@
+//! EDAM sync on the test database: seed, in-place updates from a newer release, idempotence, dry run,
+//! and failing sources that leave the table exactly as it was.
+
+use crate::support::{TestApp, TestDb, repo_path, shared_data};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
+use service_registry::edam::entity::edam_term;
+use service_registry::edam::model::{Branch, BranchFilter};
+use service_registry::edam::service::sync_from_source;
+use service_registry::edam::sync::sync;
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// Every row, for before/after comparisons.
+async fn snapshot(db: &sea_orm::DatabaseConnection) -> Vec<edam_term::Model> {
+    edam_term::Entity::find()
+        .order_by_asc(edam_term::Column::Id)
+        .all(db)
+        .await
+        .expect("rows")
+}
+
+async fn migrated() -> (TestDb, sea_orm::DatabaseConnection) {
+    let t = TestDb::new().await;
+    service_registry::db::migrate_up(&t.cfg, t.search_path.as_deref())
+        .await
+        .expect("migrate");
+    let db = t.connect().await;
+    (t, db)
+}
+
+#[tokio::test]
+async fn a_fresh_database_is_seeded_offline_from_the_builtin_release() {
+    let app = TestApp::new().await;
+    let n = edam_term::Entity::find()
+        .count(&app.state.db)
+        .await
+        .expect("count");
+    assert_eq!(n, 3471);
+    let index = app.state.edam.get();
+    assert_eq!(index.version, "1.25");
+    assert_eq!(
+        index.len(),
+        2358,
+        "the in-memory index holds the non-obsolete terms"
+    );
+    // A second start-up does not seed again.
+    let again = service_registry::edam::seed::seed_if_empty(&app.state.db)
+        .await
+        .expect("seed");
+    assert!(again.is_none());
+}
+
+#[tokio::test]
+async fn newer_release_updates_in_place_then_a_second_sync_changes_nothing() {
+    let (Some(v125), Some(dev)) = (
+        shared_data("edam/EDAM_1.25.owl"),
+        shared_data("edam/EDAM_dev.owl"),
+    ) else {
+        return;
+    };
+    let (_t, db) = migrated().await;
+    let none = &();
+    let (_, first) = sync_from_source(
+        &db,
+        &v125.display().to_string(),
+        BranchFilter::All,
+        false,
+        None,
+        none,
+    )
+    .await
+    .expect("1.25");
+    assert_eq!(first.totals().created, 3471);
+    let before = snapshot(&db).await;
+
+    let (release, report) = sync_from_source(
+        &db,
+        &dev.display().to_string(),
+        BranchFilter::All,
+        false,
+        None,
+        none,
+    )
+    .await
+    .expect("dev");
+    assert_eq!(report.old_version.as_deref(), Some("1.25"));
+    assert_eq!(report.new_version, release.version);
+    let t = report.totals();
+    assert!(
+        t.updated > 0,
+        "the development snapshot changes terms: {report:?}"
+    );
+    let after = snapshot(&db).await;
+    // Terms present before keep their ids (updated in place, never deleted).
+    for old in &before {
+        let row = after
+            .iter()
+            .find(|r| r.uri == old.uri)
+            .expect("never deleted");
+        assert_eq!(row.id, old.id);
+    }
+    assert_eq!(after.len(), before.len() + t.created);
+    let newly_obsolete = after
+        .iter()
+        .filter(|r| r.is_obsolete && !before.iter().any(|b| b.uri == r.uri && b.is_obsolete))
+        .count();
+    assert!(
+        newly_obsolete >= t.obsoleted,
+        "vanished terms are marked obsolete"
+    );
+
+    let (_, again) = sync_from_source(
+        &db,
+        &dev.display().to_string(),
+        BranchFilter::All,
+        false,
+        None,
+        none,
+    )
+    .await
+    .expect("again");
+    let a = again.totals();
+    assert_eq!((a.created, a.updated, a.obsoleted), (0, 0, 0), "{again:?}");
+    assert_eq!(a.unchanged, release.terms.len());
+    assert_eq!(snapshot(&db).await, after);
+}
+
+#[tokio::test]
+async fn dry_run_reports_but_writes_nothing() {
+    let (_t, db) = migrated().await;
+    let fixture = repo_path("tests/fixtures/edam_small.owl")
+        .display()
+        .to_string();
+    let (_, dry) = sync_from_source(&db, &fixture, BranchFilter::All, true, None, &())
+        .await
+        .expect("dry");
+    assert!(dry.dry_run);
+    assert_eq!(dry.totals().created, 6);
+    assert!(snapshot(&db).await.is_empty(), "dry run wrote rows");
+
+    sync_from_source(&db, &fixture, BranchFilter::All, false, None, &())
+        .await
+        .expect("real");
+    let before = snapshot(&db).await;
+    let seed = service_registry::edam::seed::release().expect("seed");
+    let dry = sync(&db, &seed, BranchFilter::All, true)
+        .await
+        .expect("dry");
+    assert!(dry.totals().created > 3000 && dry.totals().updated > 0);
+    assert_eq!(snapshot(&db).await, before);
+}
+
+#[tokio::test]
+async fn vanished_terms_become_obsolete_only_on_a_full_sync_and_parents_resolve() {
+    let (_t, db) = migrated().await;
+    let fixture = repo_path("tests/fixtures/edam_small.owl")
+        .display()
+        .to_string();
+    sync_from_source(&db, &fixture, BranchFilter::All, false, None, &())
+        .await
+        .expect("sync");
+    let rows = snapshot(&db).await;
+    let by_acc = |a: &str| {
+        rows.iter()
+            .find(|r| r.accession == a)
+            .cloned()
+            .expect("row")
+    };
+    assert_eq!(
+        by_acc("topic_0121").parent_id,
+        Some(by_acc("topic_3391").id)
+    );
+    assert_eq!(
+        by_acc("topic_3391").parent_id,
+        Some(by_acc("topic_0003").id)
+    );
+
+    let mut smaller =
+        service_registry::edam::owl::parse(&std::fs::read(&fixture).expect("read")).expect("parse");
+    smaller.terms.retain(|t| t.accession != "operation_0292");
+    let topic_only = sync(&db, &smaller, BranchFilter::Only(Branch::Topic), false)
+        .await
+        .expect("topic");
+    assert_eq!(
+        topic_only.totals().obsoleted,
+        0,
+        "a branch sync never obsoletes"
+    );
+    let full = sync(&db, &smaller, BranchFilter::All, false)
+        .await
+        .expect("full");
+    assert_eq!(
+        full.by_branch.get(&Branch::Operation).map(|c| c.obsoleted),
+        Some(1)
+    );
+    let gone = edam_term::Entity::find().all(&db).await.expect("rows");
+    assert!(
+        gone.iter()
+            .any(|r| r.accession == "operation_0292" && r.is_obsolete),
+        "kept, but obsolete"
+    );
+}
+
+#[tokio::test]
+async fn failing_sources_leave_the_table_untouched() {
+    let (_t, db) = migrated().await;
+    let fixture = repo_path("tests/fixtures/edam_small.owl");
+    sync_from_source(
+        &db,
+        &fixture.display().to_string(),
+        BranchFilter::All,
+        false,
+        None,
+        &(),
+    )
+    .await
+    .expect("baseline");
+    let before = snapshot(&db).await;
+    let full = std::fs::read(&fixture).expect("fixture");
+
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/500.owl"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/html.owl"))
+        .respond_with(ResponseTemplate::new(200).set_body_raw("<html>login</html>", "text/html"))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/truncated.owl"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_raw(full[..full.len() - 200].to_vec(), "application/rdf+xml"),
+        )
+        .mount(&server)
+        .await;
+    for (path, expect) in [
+        ("/500.owl", "HTTP status 500"),
+        ("/html.owl", "content type"),
+        ("/truncated.owl", "parse"),
+    ] {
+        let url = format!("{}{path}", server.uri());
+        let err = sync_from_source(&db, &url, BranchFilter::All, false, None, &())
+            .await
+            .expect_err("must fail");
+        assert!(err.to_string().contains(expect), "{path}: {err}");
+        assert_eq!(snapshot(&db).await, before, "{path} changed the table");
+    }
+    let missing = sync_from_source(
+        &db,
+        "/nonexistent/EDAM.owl",
+        BranchFilter::All,
+        false,
+        None,
+        &(),
+    )
+    .await;
+    assert!(missing.is_err());
+    assert_eq!(snapshot(&db).await, before);
+}
+
+#[tokio::test]
+async fn a_slow_upstream_times_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(5)))
+        .mount(&server)
+        .await;
+    let fetch = service_registry::source::Fetch {
+        user_agent: "test",
+        timeout: std::time::Duration::from_millis(200),
+        max_bytes: 1024,
+        content_types: &["text/plain"],
+    };
+    let err = service_registry::source::load(&server.uri(), &fetch)
+        .await
+        .err()
+        .expect("timeout");
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
+
+#[tokio::test]
+async fn sync_edam_command_reports_and_fails_clearly() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
+            .env_clear()
+            .env("DATA_DIR", tmp.path())
+            .env("SITE_CONFIG", repo_path("config/site.toml"))
+            .args(args)
+            .output()
+            .expect("run");
+        (
+            out.status.success(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (ok, t) = run(&["migrate", "up"]);
+    assert!(
+        ok && t.contains("seeded from the built-in EDAM 1.25"),
+        "{t}"
+    );
+    let (ok, t) = run(&["edam", "stats"]);
+    assert!(
+        ok && t.contains("EDAM version: 1.25") && t.contains("topic             448        188"),
+        "{t}"
+    );
+    let fixture = repo_path("tests/fixtures/edam_small.owl")
+        .display()
+        .to_string();
+    let (ok, t) = run(&["sync-edam", "--file", &fixture, "--dry-run"]);
+    assert!(
+        ok && t.contains("EDAM 1.25 → 9.1") && t.contains("[dry run"),
+        "{t}"
+    );
+    let (ok, t) = run(&["sync-edam", "--file", "/nonexistent.owl"]);
+    assert!(!ok && t.contains("Failed to load /nonexistent.owl"), "{t}");
+    let (ok, t) = run(&["sync-edam", "--branch", "nope", "--file", &fixture]);
+    assert!(!ok && t.contains("unknown branch"), "{t}");
+}
