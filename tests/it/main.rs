@@ -5,6 +5,8 @@ mod api;
 mod cli;
 mod config;
 mod health;
+mod jobs_queue;
+mod jobs_support;
 mod migrations;
 mod reference_data;
 mod roles;
