@@ -10,5 +10,6 @@ mod jobs_support;
 mod migrations;
 mod reference_data;
 mod roles;
+mod scheduler;
 mod support;
 mod web;
