@@ -38,6 +38,26 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "BIND", value_name = "ADDR", default_value = crate::config::DEFAULT_BIND)]
         bind: String,
+        /// Do not run the job worker in this process (run `worker` separately).
+        #[arg(long, env = "SERVE_NO_WORKER")]
+        no_worker: bool,
+        /// Do not run the scheduler in this process (run `scheduler` separately).
+        #[arg(long, env = "SERVE_NO_SCHEDULER")]
+        no_scheduler: bool,
+    },
+    /// Run only the background job worker (split deployments; never migrates).
+    Worker,
+    /// Run only the scheduler that queues the periodic jobs (split deployments; never migrates).
+    Scheduler,
+    /// Inspect and retry background jobs.
+    Jobs {
+        #[command(subcommand)]
+        action: crate::jobs::commands::JobsAction,
+    },
+    /// Queue a test e-mail to ADDRESS and deliver it now, reporting success or the error.
+    SendTestEmail {
+        /// Recipient address.
+        address: String,
     },
     /// Apply, roll back or list database migrations.
     Migrate {

@@ -11,7 +11,7 @@ use crate::config::{Config, LogFormat, Overrides};
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let overrides = Overrides {
         bind: match &cli.command {
-            Command::Serve { bind } => Some(bind.clone()),
+            Command::Serve { bind, .. } => Some(bind.clone()),
             _ => None,
         },
         data_dir: cli.global.data_dir.clone(),
@@ -23,7 +23,35 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     let config = Config::from_process_env(&overrides)?;
     init_tracing(&config);
     match cli.command {
-        Command::Serve { .. } => serve(config).await,
+        Command::Serve {
+            no_worker,
+            no_scheduler,
+            ..
+        } => {
+            let roles = crate::jobs::runtime::Roles {
+                worker: !no_worker,
+                scheduler: !no_scheduler,
+            };
+            serve(config, roles).await
+        }
+        Command::Worker => {
+            let roles = crate::jobs::runtime::Roles {
+                worker: true,
+                scheduler: false,
+            };
+            crate::jobs::commands::run_role(config, roles, shutdown_signal()).await
+        }
+        Command::Scheduler => {
+            let roles = crate::jobs::runtime::Roles {
+                worker: false,
+                scheduler: true,
+            };
+            crate::jobs::commands::run_role(config, roles, shutdown_signal()).await
+        }
+        Command::Jobs { action } => crate::jobs::commands::jobs(&config, action).await,
+        Command::SendTestEmail { address } => {
+            crate::jobs::commands::send_test_email(config, &address).await
+        }
         Command::Migrate { action } => migrate(&config, action).await,
         Command::CreateSuperuser {
             username,
@@ -87,7 +115,7 @@ fn init_tracing(config: &Config) {
     };
 }
 
-async fn serve(config: Config) -> anyhow::Result<()> {
+async fn serve(config: Config, roles: crate::jobs::runtime::Roles) -> anyhow::Result<()> {
     if config.is_dev() {
         eprintln!(
             "\n  DEVELOPMENT MODE: database {}, e-mail to {}, secret key kept in {}.\n  \
@@ -107,6 +135,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let bind = config.bind.clone();
     let state = AppState::build(config, db).await?;
     spawn_index_refresh(state.clone());
+    let background =
+        crate::jobs::runtime::Background::start(state.config.clone(), state.db.clone(), roles)?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
@@ -118,14 +148,15 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    background.shutdown().await;
     tracing::info!("shut down cleanly");
     Ok(())
 }
 
-/// Syncs may run in another process (a worker, a CLI run): reload the in-memory EDAM index now and then.
+/// Syncs run in the worker or another process: reload the in-memory EDAM index every two minutes.
 fn spawn_index_refresh(state: AppState) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(120));
         tick.tick().await;
         loop {
             tick.tick().await;

@@ -14,6 +14,7 @@ pub mod error;
 pub mod health;
 pub mod jobs;
 pub mod licenses;
+pub mod mail;
 pub mod migration;
 pub mod registry;
 pub mod source;

@@ -20,6 +20,8 @@ pub struct SiteConfig {
     pub uploads: UploadsSection,
     pub submission: SubmissionSection,
     pub catalogue: CatalogueSection,
+    /// Cron expressions overriding the built-in schedules, by schedule name (`"off"` disables one).
+    pub schedules: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]

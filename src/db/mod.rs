@@ -1,5 +1,7 @@
 //! Database connections and migrations for SQLite and PostgreSQL; the only place with backend-specific SQL.
 
+pub mod jobs;
+
 use crate::config::DatabaseConfig;
 use crate::migration::Migrator;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod entity;
+pub mod jobs;
 pub mod model;
 pub mod owl;
 pub mod search;

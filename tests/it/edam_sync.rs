@@ -325,3 +325,72 @@ async fn sync_edam_command_reports_and_fails_clearly() {
     let (ok, t) = run(&["sync-edam", "--branch", "nope", "--file", &fixture]);
     assert!(!ok && t.contains("unknown branch"), "{t}");
 }
+
+#[tokio::test]
+async fn scheduled_sync_jobs_run_through_the_real_queue() {
+    use crate::jobs_support::{ctx, job, t0};
+    use service_registry::jobs::worker::Worker;
+    use service_registry::jobs::{JobRegistry, ManualClock, NewJob, enqueue_with};
+    use std::sync::Arc;
+
+    let app = TestApp::new().await;
+    let clock = ManualClock::new(t0());
+    let fixture = repo_path("tests/fixtures/edam_small.owl")
+        .display()
+        .to_string();
+    let edam = enqueue_with(
+        &app.state.db,
+        NewJob::new("edam.sync", serde_json::json!({ "url": fixture }), t0()),
+    )
+    .await
+    .expect("enqueue");
+    let licenses_file = app.db.dir.path().join("licenses.json");
+    std::fs::write(
+        &licenses_file,
+        r#"{"licenseListVersion": "9.9", "licenses": [{"licenseId": "MIT", "name": "MIT License", "isOsiApproved": true}]}"#,
+    )
+    .expect("write");
+    let spdx = enqueue_with(
+        &app.state.db,
+        NewJob::new(
+            "licenses.sync",
+            serde_json::json!({ "url": licenses_file.display().to_string() }),
+            t0(),
+        ),
+    )
+    .await
+    .expect("enqueue");
+    let broken = enqueue_with(
+        &app.state.db,
+        NewJob::new(
+            "edam.sync",
+            serde_json::json!({ "url": repo_path("Cargo.toml").display().to_string() }),
+            t0(),
+        ),
+    )
+    .await
+    .expect("enqueue");
+
+    let worker = Worker::new(ctx(&app, &clock), Arc::new(JobRegistry::standard()));
+    worker.run_until_idle().await.expect("run");
+    assert_eq!(job(&app.state.db, edam).await.state, "done");
+    assert_eq!(job(&app.state.db, spdx).await.state, "done");
+    let failed = job(&app.state.db, broken).await;
+    assert_eq!(
+        failed.state, "failed",
+        "an unparsable release is a permanent failure"
+    );
+    assert!(failed.last_error.unwrap_or_default().contains("parse"));
+
+    let proteomics = edam_term::Entity::find()
+        .all(&app.state.db)
+        .await
+        .expect("rows")
+        .into_iter()
+        .find(|r| r.accession == "topic_0121")
+        .expect("term");
+    assert_eq!(
+        proteomics.edam_version, "9.1",
+        "the job wrote the fixture's release"
+    );
+}

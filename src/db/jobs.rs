@@ -1,0 +1,100 @@
+//! The backend-specific part of the job queue: claiming one due job atomically.
+//!
+//! PostgreSQL: the candidate row is locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers pass over
+//! each other's rows instead of waiting or double-claiming. SQLite has a single writer: the same
+//! `UPDATE … WHERE id = (SELECT …) RETURNING` statement runs under the database write lock, and the outer
+//! `WHERE` re-checks the state, so exactly one claimer can win a row.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, EntityTrait, Statement, Value};
+use uuid::Uuid;
+
+use crate::jobs::entity::job;
+
+/// Claims the oldest due job — queued and due, or running with an expired lease (its worker died) —
+/// for `worker`, with a lease until `locked_until`, and counts the attempt. `only` restricts the claim to
+/// one job id. Returns `None` when there is nothing to claim.
+pub async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    worker: &str,
+    now: DateTime<Utc>,
+    locked_until: DateTime<Utc>,
+    only: Option<Uuid>,
+) -> Result<Option<job::Model>, DbErr> {
+    let backend = conn.get_database_backend();
+    let due =
+        "((state = 'queued' AND run_at <= {now}) OR (state = 'running' AND locked_until < {now}))";
+    let only_clause = if only.is_some() {
+        " AND id = {only}"
+    } else {
+        ""
+    };
+    let lock = match backend {
+        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
+        _ => "",
+    };
+    let template = format!(
+        "UPDATE jobs SET state = 'running', locked_by = {{worker}}, locked_until = {{until}}, \
+         attempts = attempts + 1, updated_at = {{now}} \
+         WHERE id = (SELECT id FROM jobs WHERE {due}{only_clause} ORDER BY run_at, created_at LIMIT 1{lock}) \
+         AND {due} RETURNING *"
+    );
+    let mut values: Vec<Value> = Vec::new();
+    let sql = bind(&template, backend, &mut values, |name| match name {
+        "worker" => worker.to_string().into(),
+        "until" => locked_until.into(),
+        "now" => now.into(),
+        _ => only.into(),
+    });
+    job::Entity::find()
+        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+        .one(conn)
+        .await
+}
+
+/// Replaces each `{name}` with the backend's next placeholder and pushes its value.
+fn bind(
+    template: &str,
+    backend: DbBackend,
+    values: &mut Vec<Value>,
+    value_of: impl Fn(&str) -> Value,
+) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let Some(len) = rest[start..].find('}') else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = &rest[start + 1..start + len];
+        values.push(value_of(name));
+        match backend {
+            DbBackend::Postgres => out.push_str(&format!("${}", values.len())),
+            _ => out.push('?'),
+        }
+        rest = &rest[start + len + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_follow_the_backend() {
+        let mut v = Vec::new();
+        let pg = bind("a = {x} AND b = {y}", DbBackend::Postgres, &mut v, |_| {
+            1.into()
+        });
+        assert_eq!(pg, "a = $1 AND b = $2");
+        let mut v = Vec::new();
+        let lite = bind("a = {x} AND b = {y}", DbBackend::Sqlite, &mut v, |_| {
+            1.into()
+        });
+        assert_eq!(lite, "a = ? AND b = ?");
+        assert_eq!(v.len(), 2);
+    }
+}
