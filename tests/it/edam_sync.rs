@@ -1,7 +1,7 @@
 //! EDAM sync on the test database: seed, in-place updates from a newer release, idempotence, dry run,
 //! and failing sources that leave the table exactly as it was.
 
-use crate::support::{TestApp, TestDb, repo_path, shared_data};
+use crate::support::{TestApp, TestDb, repo_path, run_bin, shared_data};
 use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 use service_registry::edam::entity::edam_term;
 use service_registry::edam::model::{Branch, BranchFilter};
@@ -17,15 +17,6 @@ async fn snapshot(db: &sea_orm::DatabaseConnection) -> Vec<edam_term::Model> {
         .all(db)
         .await
         .expect("rows")
-}
-
-async fn migrated() -> (TestDb, sea_orm::DatabaseConnection) {
-    let t = TestDb::new().await;
-    service_registry::db::migrate_up(&t.cfg, t.search_path.as_deref())
-        .await
-        .expect("migrate");
-    let db = t.connect().await;
-    (t, db)
 }
 
 #[tokio::test]
@@ -58,7 +49,7 @@ async fn newer_release_updates_in_place_then_a_second_sync_changes_nothing() {
     ) else {
         return;
     };
-    let (_t, db) = migrated().await;
+    let (_t, db) = TestDb::migrated().await;
     let none = &();
     let (_, first) = sync_from_source(
         &db,
@@ -127,7 +118,7 @@ async fn newer_release_updates_in_place_then_a_second_sync_changes_nothing() {
 
 #[tokio::test]
 async fn dry_run_reports_but_writes_nothing() {
-    let (_t, db) = migrated().await;
+    let (_t, db) = TestDb::migrated().await;
     let fixture = repo_path("tests/fixtures/edam_small.owl")
         .display()
         .to_string();
@@ -152,7 +143,7 @@ async fn dry_run_reports_but_writes_nothing() {
 
 #[tokio::test]
 async fn vanished_terms_become_obsolete_only_on_a_full_sync_and_parents_resolve() {
-    let (_t, db) = migrated().await;
+    let (_t, db) = TestDb::migrated().await;
     let fixture = repo_path("tests/fixtures/edam_small.owl")
         .display()
         .to_string();
@@ -203,7 +194,7 @@ async fn vanished_terms_become_obsolete_only_on_a_full_sync_and_parents_resolve(
 
 #[tokio::test]
 async fn failing_sources_leave_the_table_untouched() {
-    let (_t, db) = migrated().await;
+    let (_t, db) = TestDb::migrated().await;
     let fixture = repo_path("tests/fixtures/edam_small.owl");
     sync_from_source(
         &db,
@@ -285,23 +276,7 @@ async fn a_slow_upstream_times_out() {
 #[tokio::test]
 async fn sync_edam_command_reports_and_fails_clearly() {
     let tmp = tempfile::tempdir().expect("tempdir");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
-            .env_clear()
-            .env("DATA_DIR", tmp.path())
-            .env("SITE_CONFIG", repo_path("config/site.toml"))
-            .args(args)
-            .output()
-            .expect("run");
-        (
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
-    };
+    let run = |args: &[&str]| run_bin(tmp.path(), args);
     let (ok, t) = run(&["migrate", "up"]);
     assert!(
         ok && t.contains("seeded from the built-in EDAM 1.25"),

@@ -1,7 +1,7 @@
 //! SPDX licences: offline seed, sync from licenses.json (deprecation sweep and reinstatement), dry run,
 //! and bad payloads that change nothing.
 
-use crate::support::{TestApp, repo_path};
+use crate::support::{TestApp, run_bin};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use service_registry::licenses::entity::spdx_license;
 use service_registry::licenses::service::sync_from_source;
@@ -136,23 +136,7 @@ async fn sync_licenses_command_reads_a_file() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let file = tmp.path().join("licenses.json");
     std::fs::write(&file, list("3.99", &[("MIT", true)])).expect("write");
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
-            .env_clear()
-            .env("DATA_DIR", tmp.path())
-            .env("SITE_CONFIG", repo_path("config/site.toml"))
-            .args(args)
-            .output()
-            .expect("run");
-        (
-            out.status.success(),
-            format!(
-                "{}{}",
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ),
-        )
-    };
+    let run = |args: &[&str]| run_bin(tmp.path(), args);
     assert!(run(&["migrate", "up"]).0);
     let file = file.display().to_string();
     let (ok, t) = run(&["sync-licenses", "--file", &file, "--dry-run"]);

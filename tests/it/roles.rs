@@ -4,18 +4,9 @@ use crate::support::TestDb;
 use service_registry::auth::roles::{self, EDITOR, MANAGER, VIEWER};
 use service_registry::auth::users;
 
-async fn migrated_only() -> (TestDb, sea_orm::DatabaseConnection) {
-    let t = TestDb::new().await;
-    service_registry::db::migrate_up(&t.cfg, t.search_path.as_deref())
-        .await
-        .expect("migrate");
-    let db = t.connect().await;
-    (t, db)
-}
-
 #[tokio::test]
 async fn dry_run_writes_nothing_and_reports_everything() {
-    let (_t, db) = migrated_only().await;
+    let (_t, db) = TestDb::migrated().await;
     let report = roles::sync_groups(&db, true).await.expect("dry run");
     assert_eq!(report.len(), 3);
     assert!(report.iter().all(|c| c.created));
@@ -29,7 +20,7 @@ async fn dry_run_writes_nothing_and_reports_everything() {
 
 #[tokio::test]
 async fn groups_get_exact_permission_sets_and_a_rerun_changes_nothing() {
-    let (_t, db) = migrated_only().await;
+    let (_t, db) = TestDb::migrated().await;
     roles::sync_groups(&db, false).await.expect("sync");
     let listed = roles::list_groups(&db).await.expect("list");
     let get = |name: &str| {
@@ -65,7 +56,7 @@ async fn groups_get_exact_permission_sets_and_a_rerun_changes_nothing() {
 
 #[tokio::test]
 async fn user_permissions_follow_roles_and_superuser_has_all() {
-    let (_t, db) = migrated_only().await;
+    let (_t, db) = TestDb::migrated().await;
     roles::sync_groups(&db, false).await.expect("sync");
     let editor = users::create(
         &db,

@@ -68,6 +68,16 @@ impl TestDb {
             .expect("connect test database")
     }
 
+    /// A fresh database with the migrations applied (no roles, no seed) and a connection to it.
+    pub async fn migrated() -> (Self, sea_orm::DatabaseConnection) {
+        let t = Self::new().await;
+        service_registry::db::migrate_up(&t.cfg, t.search_path.as_deref())
+            .await
+            .expect("migrate");
+        let db = t.connect().await;
+        (t, db)
+    }
+
     /// Names of the tables in this test's database/schema.
     pub async fn tables(&self) -> Vec<String> {
         let db = self.connect().await;
@@ -221,4 +231,25 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
         );
         None
     }
+}
+
+/// Runs the binary with a clean environment and its data under `dir`: (success, stdout + stderr).
+pub fn run_bin(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATA_DIR", dir)
+        .env("SITE_CONFIG", repo_path("config/site.toml"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run the binary");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
