@@ -386,6 +386,12 @@ fn foreign_object_style_urls_and_animation_of_links_are_refused() {
     );
     unsafe_(
         &format!(
+            r#"<svg {NS}><style>rect {{ background: image-set("https://evil.example/p.png" 1x) }}</style></svg>"#
+        ),
+        "loads resources",
+    );
+    unsafe_(
+        &format!(
             r##"<svg {NS}><a href="#x"><set attributeName="href" to="javascript:alert(1)"/><rect/></a></svg>"##
         ),
         "<set>) that changes 'href'",
@@ -443,6 +449,12 @@ fn dtds_and_entities_are_refused() {
 <svg xmlns="http://www.w3.org/2000/svg"><text>&nbsp;</text></svg>"#;
     assert_eq!(svg_refused(external_dtd), LogoError::SvgDtd);
     assert!(LogoError::SvgDtd.to_string().contains("DOCTYPE"));
+    // Even a DOCTYPE that declares nothing (as old exporters write) is refused: no DTD at all.
+    let plain = r#"<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd">
+<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>"#;
+    assert_eq!(svg_refused(plain), LogoError::SvgDtd);
+    let bare = r#"<!DOCTYPE svg><svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>"#;
+    assert_eq!(svg_refused(bare), LogoError::SvgDtd);
 }
 
 #[test]

@@ -38,8 +38,9 @@ pub enum LogoError {
     #[error("The uploaded {format} file is corrupt or unreadable.")]
     Corrupt { format: &'static str },
     #[error(
-        "The image is too large: at most {max} × {max} pixels are accepted. Please upload a smaller image.",
-        max = MAX_DIMENSION
+        "The image is too large: at most {max} × {max} pixels ({mb} MB once decoded) are accepted. Please upload a smaller image.",
+        max = MAX_DIMENSION,
+        mb = MAX_DECODE_BYTES / (1024 * 1024)
     )]
     TooManyPixels,
     #[error("The image could not be processed. Please try another file.")]

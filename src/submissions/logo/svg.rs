@@ -432,6 +432,11 @@ fn unsafe_css(css: &str) -> Option<&'static str> {
         || lower.contains("binding")
     {
         Some("script-like CSS")
+    } else if ["image-set", "image(", "cross-fade", "element("]
+        .iter()
+        .any(|f| lower.contains(f))
+    {
+        Some("a CSS function that loads resources")
     } else if lower.contains('<') {
         Some("markup inside CSS")
     } else if !only_local_urls(css) {
