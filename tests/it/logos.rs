@@ -5,7 +5,7 @@ use crate::support::TestApp;
 use image::{DynamicImage, GenericImageView, ImageFormat, RgbImage, RgbaImage};
 use service_registry::submissions::logo::{
     self, LogoError, MEDIA_CSP, ProcessedLogo, is_valid_media_path, media_url, process,
-    same_as_stored, store,
+    process_off_thread, same_as_stored, store,
 };
 use std::io::Cursor;
 
@@ -198,6 +198,19 @@ fn jpeg_is_re_encoded_without_exif_and_turned_upright() {
     assert!(!contains(&out.bytes, "Exif"));
     // Orientation 6 was applied to the pixels, since the tag that described it is gone.
     assert_eq!(decoded(&out).dimensions(), (2, 4));
+}
+
+#[tokio::test]
+async fn processing_off_the_async_threads_gives_the_same_result() {
+    let png = png_with_text();
+    assert_eq!(
+        process_off_thread(png.clone(), MAX).await,
+        process(&png, MAX)
+    );
+    assert_eq!(
+        process_off_thread(png_bomb(), MAX).await,
+        Err(LogoError::TooManyPixels)
+    );
 }
 
 #[test]

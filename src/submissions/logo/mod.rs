@@ -127,6 +127,17 @@ pub fn process(bytes: &[u8], max_bytes: u64) -> Result<ProcessedLogo, LogoError>
     }
 }
 
+/// [`process`] on a blocking thread, for async handlers: decoding and re-encoding a large raster is CPU
+/// work that must not stall the runtime's worker threads.
+pub async fn process_off_thread(
+    bytes: Vec<u8>,
+    max_bytes: u64,
+) -> Result<ProcessedLogo, LogoError> {
+    tokio::task::spawn_blocking(move || process(&bytes, max_bytes))
+        .await
+        .unwrap_or(Err(LogoError::Processing))
+}
+
 /// The content type for a stored file's extension (`None` for anything we never store).
 pub fn content_type_for(ext: &str) -> Option<&'static str> {
     match ext {
