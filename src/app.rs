@@ -95,6 +95,7 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         .route("/about/", get(crate::web::pages::about))
         .merge(crate::edam::api::page_routes())
         .merge(crate::health::router())
+        .merge(crate::submissions::logo::routes())
         .merge(crate::api::router(extra_v1));
 
     let max_body = state.config.max_body_bytes;

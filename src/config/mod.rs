@@ -100,6 +100,8 @@ pub struct Config {
     pub debug: bool,
     pub bind: String,
     pub data_dir: PathBuf,
+    /// Uploaded files (logos): `MEDIA_ROOT`, else `<DATA_DIR>/media`.
+    pub media_root: PathBuf,
     pub site_path: PathBuf,
     pub templates_dir: Option<PathBuf>,
     pub site: SiteConfig,
@@ -336,6 +338,10 @@ impl Config {
                 _ if dev => LogFormat::Pretty,
                 _ => LogFormat::Json,
             },
+            media_root: env
+                .get("MEDIA_ROOT")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| data_dir.join("media")),
             data_dir,
         })
     }
@@ -352,6 +358,7 @@ impl Config {
             ("debug".into(), self.debug.to_string()),
             ("bind".into(), self.bind.clone()),
             ("data_dir".into(), self.data_dir.display().to_string()),
+            ("media_root".into(), self.media_root.display().to_string()),
             ("site_config".into(), self.site_path.display().to_string()),
             ("SECRET_KEY".into(), redact(&self.secret_key)),
             ("database".into(), self.database.display()),

@@ -1,3 +1,4 @@
 //! submissions domain.
 
 pub mod entity;
+pub mod logo;

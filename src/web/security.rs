@@ -106,8 +106,11 @@ pub async fn security_headers(
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
+    // A handler that set its own (stricter) policy keeps it: the media files do.
     let csp = content_security_policy(&nonce, &path, &state.img_origins, state.config.is_dev());
-    if let Ok(v) = HeaderValue::from_str(&csp) {
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY)
+        && let Ok(v) = HeaderValue::from_str(&csp)
+    {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));

@@ -11,6 +11,7 @@ mod health;
 mod jobs_queue;
 mod jobs_support;
 mod licenses;
+mod logos;
 mod mail;
 mod migrations;
 mod notifications;
