@@ -1,5 +1,6 @@
 //! The REST API: `/api/v1` router assembly, JSON body extraction, pagination and the OpenAPI document.
 
+pub mod auth;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
