@@ -15,7 +15,9 @@ pub const API_VERSION: &str = "1.0.0";
 
 /// `/api/v1/...` routes. Domains add their routers here as they arrive.
 pub fn v1_router() -> Router<AppState> {
-    Router::new().merge(crate::edam::api::api_routes())
+    Router::new()
+        .merge(crate::edam::api::api_routes())
+        .merge(crate::registry::api::routes())
 }
 
 /// Everything under `/api`: the versioned API plus the schema and its documentation pages.
