@@ -458,3 +458,86 @@ async fn redis_backed_limit() {
         .await;
     assert!(res.is_err(), "the other replica sees the exhausted bucket");
 }
+
+fn anon_probe() -> Router<service_registry::app::AppState> {
+    Router::new().route("/probe/anon/", axum::routing::post(|| async { "created" }))
+}
+
+async fn anon_app(extra: &[(&str, &str)]) -> TestApp {
+    // The layer needs the state, so the probe app is built first and the layer added with its state.
+    let mut env: Vec<(&str, &str)> = vec![("RATE_LIMIT_API_ANON", "2/m")];
+    env.extend_from_slice(extra);
+    let app = TestApp::build(&env, Router::new()).await;
+    let routes = anon_probe().route_layer(axum::middleware::from_fn_with_state(
+        app.state.clone(),
+        service_registry::web::rate_limit::anonymous_layer,
+    ));
+    let router = service_registry::app::router_with_api(app.state.clone(), routes);
+    TestApp { router, ..app }
+}
+
+async fn anon_post(app: &TestApp, peer: &str, xff: Option<&str>) -> StatusCode {
+    let mut r = Request::post("/api/v1/probe/anon/").header("authorization", "ApiKey ignored");
+    if let Some(x) = xff {
+        r = r.header("x-forwarded-for", x);
+    }
+    let mut req = r.body(Body::empty()).expect("request");
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().expect("addr");
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(addr));
+    app.send(req).await.status
+}
+
+#[tokio::test]
+async fn anonymous_calls_are_limited_per_client_address() {
+    let app = anon_app(&[("FORWARDED_ALLOW_IPS", "127.0.0.1")]).await;
+    // Two clients behind the trusted proxy get separate buckets.
+    for _ in 0..2 {
+        assert_eq!(
+            anon_post(&app, "127.0.0.1", Some("198.51.100.7")).await,
+            StatusCode::OK
+        );
+    }
+    let limited = anon_post(&app, "127.0.0.1", Some("198.51.100.7")).await;
+    assert_eq!(limited, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        anon_post(&app, "127.0.0.1", Some("198.51.100.8")).await,
+        StatusCode::OK
+    );
+    // An untrusted peer cannot mint fresh buckets by varying X-Forwarded-For.
+    for (i, expected) in [
+        StatusCode::OK,
+        StatusCode::OK,
+        StatusCode::TOO_MANY_REQUESTS,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let spoof = format!("203.0.113.{i}");
+        assert_eq!(
+            anon_post(&app, "192.0.2.50", Some(&spoof)).await,
+            expected,
+            "call {i}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn openapi_documents_reference_data_and_key_schemes() {
+    let app = TestApp::new().await;
+    let r = app.get("/api/schema/?format=json").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = r.json();
+    for path in [
+        "/api/v1/categories/",
+        "/api/v1/service-centers/{id}/",
+        "/api/v1/pis/{id}/",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} missing");
+    }
+    assert!(doc["paths"]["/api/v1/pis/{id}/"]["delete"].is_object());
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["AdminKey"]["in"], "header");
+    assert_eq!(schemes["ApiKey"]["name"], "Authorization");
+    assert!(doc["components"]["schemas"]["PiOut"]["example"].is_object());
+}
