@@ -170,13 +170,20 @@ fn denied() -> AppError {
     AppError::Forbidden(AUTH_FAILED.into())
 }
 
+/// A presented key that is malformed, unknown or revoked: logged for operators (never any key
+/// material), answered like every other failure.
+fn rejected(scheme: &'static str) -> AppError {
+    tracing::warn!(scheme, "API key rejected (malformed, unknown or revoked)");
+    denied()
+}
+
 /// Verifies the request's key without counting it against a rate limit.
 pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
     match presented(headers).ok_or_else(denied)? {
         Presented::Admin(token) => {
             let row = api_keys::verify_admin_key(&state.db, token)
                 .await?
-                .ok_or_else(denied)?;
+                .ok_or_else(|| rejected("AdminKey"))?;
             // A scope the code does not know (hand-edited row) is treated as read-only.
             let scope = AdminScope::parse(&row.scope).unwrap_or(AdminScope::Read);
             Ok(Principal::Admin {
@@ -188,7 +195,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
         Presented::Submission(token) => {
             let row = api_keys::verify_submission_key(&state.db, token)
                 .await?
-                .ok_or_else(denied)?;
+                .ok_or_else(|| rejected("ApiKey"))?;
             let scope = SubmissionScope::parse(&row.scope).unwrap_or(SubmissionScope::Read);
             Ok(Principal::Submission {
                 key_id: row.id,

@@ -15,6 +15,7 @@ mod licenses;
 mod mail;
 mod migrations;
 mod notifications;
+mod rate_limit;
 mod reference_api;
 mod reference_data;
 mod roles;
