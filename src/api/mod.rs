@@ -4,6 +4,7 @@ pub mod auth;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
+pub mod root;
 
 use axum::Router;
 
@@ -23,6 +24,7 @@ pub fn v1_router() -> Router<AppState> {
 /// Everything under `/api`: the versioned API plus the schema and its documentation pages.
 pub fn router(extra_v1: Router<AppState>) -> Router<AppState> {
     Router::new()
+        .route("/api/v1/", axum::routing::get(root::root))
         .nest("/api/v1", v1_router().merge(extra_v1))
         .merge(openapi::router())
 }

@@ -21,6 +21,7 @@ use crate::web::{PageContext, render};
         crate::health::ready,
         crate::edam::api::list,
         crate::edam::api::detail,
+        crate::api::root::root,
         crate::registry::api_types::paths::list_categories,
         crate::registry::api_types::paths::create_category,
         crate::registry::api_types::paths::get_category,
@@ -46,6 +47,7 @@ use crate::web::{PageContext, render};
         crate::edam::api::EdamDetail,
         crate::edam::api::ParentRef,
         crate::edam::model::Branch,
+        crate::api::root::ApiRoot,
         crate::registry::api_types::CategoryWrite,
         crate::registry::api_types::CategoryOut,
         crate::registry::api_types::ServiceCenterWrite,
@@ -55,6 +57,7 @@ use crate::web::{PageContext, render};
     )),
     tags(
         (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
+        (name = "api", description = "The API root: links to every collection (any valid key)"),
         (name = "reference-data", description = "Service categories, service centres and PIs (admin key; read scope: GET only)"),
         (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
     )

@@ -341,3 +341,33 @@ fn admin_key_cli_creates_lists_and_revokes() {
     let (ok, out) = run(&["admin-key", "revoke", &Uuid::new_v4().to_string()]);
     assert!(!ok, "unknown id must fail: {out}");
 }
+
+#[tokio::test]
+async fn api_root_needs_any_valid_key() {
+    let app = app().await;
+    let r = send_with(&app, "GET", "/api/v1/", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let (_, admin) = api_keys::issue_admin_key(&app.state.db, "a", AdminScope::Read, "t")
+        .await
+        .expect("key");
+    let sub = insert_submission(&app.state.db).await;
+    let (_, own) =
+        api_keys::issue_submission_key(&app.state.db, sub, "k", "submitter", SubmissionScope::Read)
+            .await
+            .expect("key");
+    for h in [format!("AdminKey {admin}"), format!("ApiKey {own}")] {
+        let r = send_with(&app, "GET", "/api/v1/", Some(&h)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+        let v = r.json();
+        assert!(
+            v["categories"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/api/v1/categories/"))
+        );
+        assert!(
+            v["service-centers"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("http"))
+        );
+    }
+}
