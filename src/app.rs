@@ -29,6 +29,8 @@ pub struct AppState {
     pub img_origins: Arc<Vec<String>>,
     /// In-memory EDAM search index (rebuilt after syncs).
     pub edam: crate::edam::search::SharedIndex,
+    /// Rate-limit counters (in Redis when configured, in memory otherwise).
+    pub limiter: Arc<crate::web::rate_limit::Limiter>,
 }
 
 impl AppState {
@@ -39,7 +41,10 @@ impl AppState {
             Some(r) => Some(redis::Client::open(r.url.expose())?),
             None => None,
         };
+        let limiter = crate::web::rate_limit::Limiter::new(&config.rate_limits, redis.clone())
+            .map_err(anyhow::Error::msg)?;
         Ok(Self {
+            limiter: Arc::new(limiter),
             img_origins: Arc::new(crate::web::templates::image_origins(&config)),
             config: Arc::new(config),
             db,

@@ -125,6 +125,11 @@ pub enum Command {
         #[command(subcommand)]
         action: EdamAction,
     },
+    /// Create, list and revoke admin API keys (`Authorization: AdminKey <key>`).
+    AdminKey {
+        #[command(subcommand)]
+        action: crate::auth::admin_key_cli::AdminKeyAction,
+    },
     /// Print the effective configuration with secrets redacted, and check it.
     CheckConfig,
     /// Ask a running server's readiness endpoint; exit 0 when ready (for container health checks).

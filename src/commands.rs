@@ -91,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Edam {
             action: crate::cli::EdamAction::Stats,
         } => crate::commands_sync::edam_stats(&config).await,
+        Command::AdminKey { action } => crate::auth::admin_key_cli::run(&config, action).await,
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");

@@ -1,8 +1,10 @@
 //! The REST API: `/api/v1` router assembly, JSON body extraction, pagination and the OpenAPI document.
 
+pub mod auth;
 pub mod json;
 pub mod openapi;
 pub mod pagination;
+pub mod root;
 
 use axum::Router;
 
@@ -14,12 +16,15 @@ pub const API_VERSION: &str = "1.0.0";
 
 /// `/api/v1/...` routes. Domains add their routers here as they arrive.
 pub fn v1_router() -> Router<AppState> {
-    Router::new().merge(crate::edam::api::api_routes())
+    Router::new()
+        .merge(crate::edam::api::api_routes())
+        .merge(crate::registry::api::routes())
 }
 
 /// Everything under `/api`: the versioned API plus the schema and its documentation pages.
 pub fn router(extra_v1: Router<AppState>) -> Router<AppState> {
     Router::new()
+        .route("/api/v1/", axum::routing::get(root::root))
         .nest("/api/v1", v1_router().merge(extra_v1))
         .merge(openapi::router())
 }

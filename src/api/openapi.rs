@@ -21,6 +21,25 @@ use crate::web::{PageContext, render};
         crate::health::ready,
         crate::edam::api::list,
         crate::edam::api::detail,
+        crate::api::root::root,
+        crate::registry::api_types::paths::list_categories,
+        crate::registry::api_types::paths::create_category,
+        crate::registry::api_types::paths::get_category,
+        crate::registry::api_types::paths::put_category,
+        crate::registry::api_types::paths::patch_category,
+        crate::registry::api_types::paths::delete_category,
+        crate::registry::api_types::paths::list_centers,
+        crate::registry::api_types::paths::create_center,
+        crate::registry::api_types::paths::get_center,
+        crate::registry::api_types::paths::put_center,
+        crate::registry::api_types::paths::patch_center,
+        crate::registry::api_types::paths::delete_center,
+        crate::registry::api_types::paths::list_pis,
+        crate::registry::api_types::paths::create_pi,
+        crate::registry::api_types::paths::get_pi,
+        crate::registry::api_types::paths::put_pi,
+        crate::registry::api_types::paths::patch_pi,
+        crate::registry::api_types::paths::delete_pi,
     ),
     components(schemas(
         crate::health::HealthStatus,
@@ -28,9 +47,18 @@ use crate::web::{PageContext, render};
         crate::edam::api::EdamDetail,
         crate::edam::api::ParentRef,
         crate::edam::model::Branch,
+        crate::api::root::ApiRoot,
+        crate::registry::api_types::CategoryWrite,
+        crate::registry::api_types::CategoryOut,
+        crate::registry::api_types::ServiceCenterWrite,
+        crate::registry::api_types::ServiceCenterOut,
+        crate::registry::api_types::PiWrite,
+        crate::registry::api_types::PiOut,
     )),
     tags(
         (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
+        (name = "api", description = "The API root: links to every collection (any valid key)"),
+        (name = "reference-data", description = "Service categories, service centres and PIs (admin key; read scope: GET only)"),
         (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
     )
 )]
@@ -39,6 +67,7 @@ struct ApiDoc;
 /// The document with the site's title, version, licence and contact filled in.
 pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
+    add_key_schemes(&mut doc);
     let site = &state.config.site;
     doc.info.title = site.api.title.clone();
     doc.info.version = site.api.version.clone();
@@ -56,6 +85,30 @@ pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
     }
     doc.info.contact = Some(contact);
     doc
+}
+
+/// `Authorization: AdminKey <key>` and `Authorization: ApiKey <key>` as security schemes.
+fn add_key_schemes(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
+    let components = doc.components.get_or_insert_with(Default::default);
+    for (name, what) in [
+        (
+            "AdminKey",
+            "Admin key: `Authorization: AdminKey <key>` (scope read or full).",
+        ),
+        (
+            "ApiKey",
+            "Submission key: `Authorization: ApiKey <key>` (scope read or write).",
+        ),
+    ] {
+        components.add_security_scheme(
+            name,
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                what,
+            ))),
+        );
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,5 +1,8 @@
 //! Reference data: service categories, service centres, principal investigators.
 
+pub mod api;
+pub mod api_pis;
+pub mod api_types;
 pub mod entity;
 pub mod model;
 pub mod service;

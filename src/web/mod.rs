@@ -5,6 +5,7 @@ pub mod assets;
 pub mod client;
 pub mod errors;
 pub mod pages;
+pub mod rate_limit;
 pub mod security;
 pub mod templates;
 

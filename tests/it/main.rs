@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set), and the real binary for command-line behaviour.
 
 mod api;
+mod api_keys;
 mod cli;
 mod config;
 mod edam_api;
@@ -15,6 +16,8 @@ mod logos;
 mod mail;
 mod migrations;
 mod notifications;
+mod rate_limit;
+mod reference_api;
 mod reference_data;
 mod roles;
 mod scheduler;

@@ -1,0 +1,58 @@
+//! `GET /api/v1/`: the API root, listing the collections with absolute URLs; any valid key
+//! (admin or submission) may read it.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::auth::ApiPrincipal;
+use crate::app::AppState;
+use crate::error::AppResult;
+
+/// Where each collection lives.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"submissions": "https://registry.example.org/api/v1/submissions/", "categories": "https://registry.example.org/api/v1/categories/"}))]
+pub struct ApiRoot {
+    pub submissions: String,
+    pub categories: String,
+    #[serde(rename = "service-centers")]
+    pub service_centers: String,
+    pub pis: String,
+    pub edam: String,
+    pub biotools: String,
+}
+
+/// The site's configured URL, or the request's host.
+fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    let site = state.config.site.site.url.trim_end_matches('/');
+    if !site.is_empty() {
+        return site.to_string();
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+#[utoipa::path(get, path = "/api/v1/", tag = "api",
+    security(("AdminKey" = []), ("ApiKey" = [])),
+    responses((status = 200, body = ApiRoot), (status = 403, description = "No valid key")))]
+pub async fn root(
+    State(state): State<AppState>,
+    _principal: ApiPrincipal,
+    headers: HeaderMap,
+) -> AppResult<Json<ApiRoot>> {
+    let base = format!("{}/api/v1", origin(&state, &headers));
+    let at = |p: &str| format!("{base}/{p}/");
+    Ok(Json(ApiRoot {
+        submissions: at("submissions"),
+        categories: at("categories"),
+        service_centers: at("service-centers"),
+        pis: at("pis"),
+        edam: at("edam"),
+        biotools: at("biotools"),
+    }))
+}

@@ -1,0 +1,462 @@
+//! Reference data over the API: `/api/v1/categories/`, `/api/v1/service-centers/`, `/api/v1/pis/`.
+//!
+//! Admin keys only (read scope: GET/HEAD; full scope: everything). Lists are paginated and filter on
+//! `?is_active=true|false`; POST creates, PUT replaces, PATCH changes the given fields, DELETE is a soft
+//! delete (`is_active = false`, 204, idempotent). Text is NFC-normalised and stripped of control
+//! characters (NUL included); every field error is reported at once; unknown fields are refused.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use unicode_normalization::UnicodeNormalization;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::entity::{service_category as cat, service_center as center};
+use super::model::{CategoryInput, FieldErrors, ServiceCenterInput};
+use crate::api::auth::ApiPrincipal;
+use crate::api::json::ApiJson;
+use crate::api::pagination::{Page, PageParams, PageRequest};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+
+pub use super::api_types::{
+    CategoryOut, CategoryWrite, PiOut, PiWrite, ServiceCenterOut, ServiceCenterWrite,
+};
+
+/// Query of the reference-data lists.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// `true`: active rows only; `false`: inactive rows only; absent: both.
+    pub is_active: Option<String>,
+    /// 1-based page number.
+    pub page: Option<u64>,
+    /// Items per page (capped by `API_MAX_PAGE_SIZE`).
+    pub page_size: Option<u64>,
+}
+
+/// The one text cleaner of this API: NFC, no control characters (NUL included), trimmed.
+pub fn clean_text(s: &str) -> String {
+    s.nfc()
+        .filter(|c| !c.is_control())
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
+pub(super) fn is_active_filter(p: &ListParams) -> AppResult<Option<bool>> {
+    match p.is_active.as_deref() {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(other) => Err(AppError::BadRequest(format!(
+            "is_active must be 'true' or 'false', not '{}'.",
+            clean_text(other).chars().take(20).collect::<String>()
+        ))),
+    }
+}
+
+pub(super) fn field_errors(errors: FieldErrors) -> AppResult<()> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let mut map: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (field, msg) in errors {
+        map.entry(field).or_default().push(msg);
+    }
+    Err(AppError::Validation(serde_json::json!(map)))
+}
+
+/// A unique-constraint race the pre-check missed becomes a field error, never a 500.
+fn unique_violation(e: sea_orm::DbErr, field: &'static str, msg: &str) -> AppError {
+    match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            AppError::Validation(serde_json::json!({ field: [msg] }))
+        }
+        _ => AppError::Database(e),
+    }
+}
+
+/// Absolute URL of the list, for the pagination links.
+pub(super) fn list_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
+    let site = state.config.site.site.url.trim_end_matches('/');
+    if !site.is_empty() {
+        return format!("{site}{}", uri.path());
+    }
+    let host = headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}{}", uri.path())
+}
+
+pub(super) fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+pub(super) fn page_request(state: &AppState, p: &ListParams) -> AppResult<PageRequest> {
+    let params = PageParams {
+        page: p.page,
+        page_size: p.page_size,
+    };
+    PageRequest::new(
+        &params,
+        state.config.api_page_size,
+        state.config.api_max_page_size,
+    )
+}
+
+pub(super) fn parse_uuid(id: &str, what: &str) -> AppResult<Uuid> {
+    Uuid::parse_str(id)
+        .map_err(|_| AppError::NotFound(format!("No {what} matches the given query.")))
+}
+
+// ---------------------------------------------------------------------------------------- categories
+
+async fn find_category(state: &AppState, id: &str) -> AppResult<cat::Model> {
+    let not_found = || AppError::NotFound("No service category matches the given query.".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    cat::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(not_found)
+}
+
+async fn save_category(
+    state: &AppState,
+    existing: Option<cat::Model>,
+    body: CategoryWrite,
+    replace: bool,
+) -> AppResult<cat::Model> {
+    let mut input = match (&existing, replace) {
+        (Some(row), false) => CategoryInput {
+            name: row.name.clone(),
+            is_active: row.is_active,
+        },
+        _ => CategoryInput {
+            name: String::new(),
+            is_active: true,
+        },
+    };
+    if let Some(v) = body.name {
+        input.name = clean_text(&v);
+    }
+    if let Some(v) = body.is_active {
+        input.is_active = v;
+    }
+    let mut errors = input.validate();
+    const DUPLICATE: &str = "A service category with this name already exists.";
+    if errors.is_empty() {
+        let lower = input.name.to_lowercase();
+        let taken = cat::Entity::find()
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .any(|c| {
+                c.name.to_lowercase() == lower && Some(c.id) != existing.as_ref().map(|e| e.id)
+            });
+        if taken {
+            errors.push(("name", DUPLICATE.into()));
+        }
+    }
+    field_errors(errors)?;
+    let is_new = existing.is_none();
+    let mut am: cat::ActiveModel = match existing {
+        Some(row) => row.into(),
+        None => Default::default(),
+    };
+    am.name = Set(input.name);
+    am.is_active = Set(input.is_active);
+    let saved = if is_new {
+        am.insert(&state.db).await
+    } else {
+        am.update(&state.db).await
+    };
+    saved.map_err(|e| unique_violation(e, "name", DUPLICATE))
+}
+
+pub async fn list_categories(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Query(p): Query<ListParams>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> AppResult<Json<Page<CategoryOut>>> {
+    principal.require_admin()?;
+    let filter = is_active_filter(&p)?;
+    let req = page_request(&state, &p)?;
+    let mut q = cat::Entity::find()
+        .order_by_asc(cat::Column::Name)
+        .order_by_asc(cat::Column::Id);
+    if let Some(a) = filter {
+        q = q.filter(cat::Column::IsActive.eq(a));
+    }
+    let count = q.clone().count(&state.db).await?;
+    let rows = q
+        .paginate(&state.db, req.size)
+        .fetch_page(req.page - 1)
+        .await?;
+    let results = rows.into_iter().map(CategoryOut::from).collect();
+    Ok(Json(req.wrap(
+        count,
+        results,
+        &list_url(&state, &headers, &uri),
+        &query_pairs(&uri),
+    )))
+}
+
+pub async fn create_category(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    ApiJson(body): ApiJson<CategoryWrite>,
+) -> AppResult<(StatusCode, Json<CategoryOut>)> {
+    principal.require_admin_full()?;
+    let row = save_category(&state, None, body, true).await?;
+    tracing::info!(id = row.id, actor = %principal.actor(), "ServiceCategory created via API");
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+pub async fn get_category(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+) -> AppResult<Json<CategoryOut>> {
+    principal.require_admin()?;
+    Ok(Json(find_category(&state, &id).await?.into()))
+}
+
+async fn update_category(
+    state: AppState,
+    principal: ApiPrincipal,
+    id: String,
+    body: CategoryWrite,
+    replace: bool,
+) -> AppResult<Json<CategoryOut>> {
+    principal.require_admin_full()?;
+    let row = find_category(&state, &id).await?;
+    let row = save_category(&state, Some(row), body, replace).await?;
+    tracing::info!(id = row.id, actor = %principal.actor(), "ServiceCategory updated via API");
+    Ok(Json(row.into()))
+}
+
+pub async fn put_category(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CategoryWrite>,
+) -> AppResult<Json<CategoryOut>> {
+    update_category(state, principal, id, body, true).await
+}
+
+pub async fn patch_category(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<CategoryWrite>,
+) -> AppResult<Json<CategoryOut>> {
+    update_category(state, principal, id, body, false).await
+}
+
+pub async fn delete_category(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    principal.require_admin_full()?;
+    let row = find_category(&state, &id).await?;
+    let row_id = row.id;
+    let mut am: cat::ActiveModel = row.into();
+    am.is_active = Set(false);
+    am.update(&state.db).await?;
+    tracing::info!(id = row_id, actor = %principal.actor(), "ServiceCategory deactivated (soft-delete) via API");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ------------------------------------------------------------------------------------ service centres
+
+async fn find_center(state: &AppState, id: &str) -> AppResult<center::Model> {
+    let id = parse_uuid(id, "service center")?;
+    center::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No service center matches the given query.".into()))
+}
+
+async fn save_center(
+    state: &AppState,
+    existing: Option<center::Model>,
+    body: ServiceCenterWrite,
+    replace: bool,
+) -> AppResult<center::Model> {
+    let mut input = match (&existing, replace) {
+        (Some(r), false) => ServiceCenterInput {
+            short_name: r.short_name.clone(),
+            full_name: r.full_name.clone(),
+            website: r.website.clone(),
+            is_active: r.is_active,
+        },
+        _ => ServiceCenterInput {
+            short_name: String::new(),
+            full_name: String::new(),
+            website: String::new(),
+            is_active: true,
+        },
+    };
+    let set = |target: &mut String, v: Option<String>| {
+        if let Some(v) = v {
+            *target = clean_text(&v);
+        }
+    };
+    set(&mut input.short_name, body.short_name);
+    set(&mut input.full_name, body.full_name);
+    set(&mut input.website, body.website);
+    if let Some(v) = body.is_active {
+        input.is_active = v;
+    }
+    field_errors(input.validate())?;
+    let is_new = existing.is_none();
+    let mut am: center::ActiveModel = match existing {
+        Some(row) => row.into(),
+        None => center::ActiveModel {
+            id: Set(Uuid::new_v4()),
+            ..Default::default()
+        },
+    };
+    am.short_name = Set(input.short_name);
+    am.full_name = Set(input.full_name);
+    am.website = Set(input.website);
+    am.is_active = Set(input.is_active);
+    let saved = if is_new {
+        am.insert(&state.db).await?
+    } else {
+        am.update(&state.db).await?
+    };
+    Ok(saved)
+}
+
+pub async fn list_centers(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Query(p): Query<ListParams>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> AppResult<Json<Page<ServiceCenterOut>>> {
+    principal.require_admin()?;
+    let filter = is_active_filter(&p)?;
+    let req = page_request(&state, &p)?;
+    let mut q = center::Entity::find()
+        .order_by_asc(center::Column::FullName)
+        .order_by_asc(center::Column::Id);
+    if let Some(a) = filter {
+        q = q.filter(center::Column::IsActive.eq(a));
+    }
+    let count = q.clone().count(&state.db).await?;
+    let rows = q
+        .paginate(&state.db, req.size)
+        .fetch_page(req.page - 1)
+        .await?;
+    let results = rows.into_iter().map(ServiceCenterOut::from).collect();
+    Ok(Json(req.wrap(
+        count,
+        results,
+        &list_url(&state, &headers, &uri),
+        &query_pairs(&uri),
+    )))
+}
+
+pub async fn create_center(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    ApiJson(body): ApiJson<ServiceCenterWrite>,
+) -> AppResult<(StatusCode, Json<ServiceCenterOut>)> {
+    principal.require_admin_full()?;
+    let row = save_center(&state, None, body, true).await?;
+    tracing::info!(id = %row.id, actor = %principal.actor(), "ServiceCenter created via API");
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+pub async fn get_center(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+) -> AppResult<Json<ServiceCenterOut>> {
+    principal.require_admin()?;
+    Ok(Json(find_center(&state, &id).await?.into()))
+}
+
+async fn update_center(
+    state: AppState,
+    principal: ApiPrincipal,
+    id: String,
+    body: ServiceCenterWrite,
+    replace: bool,
+) -> AppResult<Json<ServiceCenterOut>> {
+    principal.require_admin_full()?;
+    let row = find_center(&state, &id).await?;
+    let row = save_center(&state, Some(row), body, replace).await?;
+    tracing::info!(id = %row.id, actor = %principal.actor(), "ServiceCenter updated via API");
+    Ok(Json(row.into()))
+}
+
+pub async fn put_center(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ServiceCenterWrite>,
+) -> AppResult<Json<ServiceCenterOut>> {
+    update_center(state, principal, id, body, true).await
+}
+
+pub async fn patch_center(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ServiceCenterWrite>,
+) -> AppResult<Json<ServiceCenterOut>> {
+    update_center(state, principal, id, body, false).await
+}
+
+pub async fn delete_center(
+    State(state): State<AppState>,
+    principal: ApiPrincipal,
+    Path(id): Path<String>,
+) -> AppResult<StatusCode> {
+    principal.require_admin_full()?;
+    let row = find_center(&state, &id).await?;
+    let row_id = row.id;
+    let mut am: center::ActiveModel = row.into();
+    am.is_active = Set(false);
+    am.update(&state.db).await?;
+    tracing::info!(id = %row_id, actor = %principal.actor(), "ServiceCenter deactivated (soft-delete) via API");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/categories/", get(list_categories).post(create_category))
+        .route(
+            "/categories/{id}/",
+            get(get_category)
+                .put(put_category)
+                .patch(patch_category)
+                .delete(delete_category),
+        )
+        .route("/service-centers/", get(list_centers).post(create_center))
+        .route(
+            "/service-centers/{id}/",
+            get(get_center)
+                .put(put_center)
+                .patch(patch_center)
+                .delete(delete_center),
+        )
+        .merge(super::api_pis::routes())
+}
