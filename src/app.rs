@@ -101,7 +101,7 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         .merge(crate::edam::api::page_routes())
         .merge(crate::health::router())
         .merge(crate::submissions::logo::routes())
-        .merge(crate::api::router(extra_v1));
+        .merge(crate::api::router(&state, extra_v1));
 
     let max_body = state.config.max_body_bytes;
     let trace = TraceLayer::new_for_http()

@@ -120,6 +120,11 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Operate on one submission (status transitions for operators and scripts).
+    Submission {
+        #[command(subcommand)]
+        action: SubmissionAction,
+    },
     /// EDAM terms in the database: per-branch counts, obsolete count, release version.
     Edam {
         #[command(subcommand)]
@@ -137,6 +142,20 @@ pub enum Command {
         /// Base URL of the server.
         #[arg(long, default_value = "http://127.0.0.1:8000")]
         url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SubmissionAction {
+    /// Move a submission to a status (draft, submitted, under_review, approved, rejected, deprecated);
+    /// leaving `approved` clears its maturity tags. Writes the change log and queues the status e-mail.
+    SetStatus {
+        /// Submission id (UUID).
+        id: uuid::Uuid,
+        status: String,
+        /// Who did it, recorded in the change log as `admin:<USER>`.
+        #[arg(long)]
+        by: String,
     },
 }
 

@@ -92,6 +92,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: crate::cli::EdamAction::Stats,
         } => crate::commands_sync::edam_stats(&config).await,
         Command::AdminKey { action } => crate::auth::admin_key_cli::run(&config, action).await,
+        Command::Submission {
+            action: crate::cli::SubmissionAction::SetStatus { id, status, by },
+        } => {
+            let db = crate::db::connect(&config.database).await?;
+            let state = AppState::new(config, db)?;
+            let ctx = crate::submissions::service::Ctx::new(&state);
+            let changed = crate::submissions::lifecycle::set_status(
+                &state.db,
+                &ctx,
+                id,
+                &status,
+                &format!("admin:{by}"),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{}",
+                if changed {
+                    format!("Submission {id} is now {status}.")
+                } else {
+                    format!("Submission {id} already was {status}; nothing changed.")
+                }
+            );
+            Ok(())
+        }
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");

@@ -19,4 +19,5 @@ pub mod migration;
 pub mod registry;
 pub mod source;
 pub mod submissions;
+pub mod text;
 pub mod web;

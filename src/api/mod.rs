@@ -15,16 +15,17 @@ use crate::app::AppState;
 pub const API_VERSION: &str = "1.0.0";
 
 /// `/api/v1/...` routes. Domains add their routers here as they arrive.
-pub fn v1_router() -> Router<AppState> {
+pub fn v1_router(state: &AppState) -> Router<AppState> {
     Router::new()
         .merge(crate::edam::api::api_routes())
         .merge(crate::registry::api::routes())
+        .merge(crate::submissions::api::routes(state))
 }
 
 /// Everything under `/api`: the versioned API plus the schema and its documentation pages.
-pub fn router(extra_v1: Router<AppState>) -> Router<AppState> {
+pub fn router(state: &AppState, extra_v1: Router<AppState>) -> Router<AppState> {
     Router::new()
         .route("/api/v1/", axum::routing::get(root::root))
-        .nest("/api/v1", v1_router().merge(extra_v1))
+        .nest("/api/v1", v1_router(state).merge(extra_v1))
         .merge(openapi::router())
 }

@@ -40,6 +40,10 @@ use crate::web::{PageContext, render};
         crate::registry::api_types::paths::put_pi,
         crate::registry::api_types::paths::patch_pi,
         crate::registry::api_types::paths::delete_pi,
+        crate::submissions::api::create,
+        crate::submissions::api::list,
+        crate::submissions::api::detail,
+        crate::submissions::api::update,
     ),
     components(schemas(
         crate::health::HealthStatus,
@@ -54,11 +58,19 @@ use crate::web::{PageContext, render};
         crate::registry::api_types::ServiceCenterOut,
         crate::registry::api_types::PiWrite,
         crate::registry::api_types::PiOut,
+        crate::submissions::view::SubmissionView,
+        crate::submissions::view::CategoryRef,
+        crate::submissions::view::CenterRef,
+        crate::submissions::view::PiRef,
+        crate::submissions::view::EdamRef,
+        crate::submissions::view::Links,
+        crate::submissions::api::CreatedSubmission,
     )),
     tags(
         (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
         (name = "api", description = "The API root: links to every collection (any valid key)"),
         (name = "reference-data", description = "Service categories, service centres and PIs (admin key; read scope: GET only)"),
+        (name = "submissions", description = "Service registrations: public create, keyed read and update"),
         (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
     )
 )]

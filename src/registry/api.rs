@@ -14,7 +14,6 @@ use sea_orm::{
 };
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use unicode_normalization::UnicodeNormalization;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
@@ -43,13 +42,8 @@ pub struct ListParams {
 }
 
 /// The one text cleaner of this API: NFC, no control characters (NUL included), trimmed.
-pub fn clean_text(s: &str) -> String {
-    s.nfc()
-        .filter(|c| !c.is_control())
-        .collect::<String>()
-        .trim()
-        .to_string()
-}
+/// The registry-wide text sanitiser (one for every entry point, DESIGN.md §7).
+pub use crate::text::clean_text;
 
 pub(super) fn is_active_filter(p: &ListParams) -> AppResult<Option<bool>> {
     match p.is_active.as_deref() {

@@ -1,4 +1,12 @@
-//! submissions domain.
+//! Service submissions: the core domain (rules, lifecycle, change log, deletion audit, logos) and its API.
 
+pub mod api;
+pub mod body;
+pub mod diff;
 pub mod entity;
+pub mod input;
+pub mod lifecycle;
 pub mod logo;
+pub mod rules;
+pub mod service;
+pub mod view;

@@ -1,0 +1,297 @@
+//! `/api/v1/submissions/`: public registration, admin listing, and reading/updating one submission with
+//! its own key (or an admin key). Handlers only extract, call the service and shape the response.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::body::{LogoChange, SubmissionBody};
+use super::entity::service_submission as sub;
+use super::input::Input;
+use super::service::{self, Ctx, LogoUpdate, Origin};
+use super::view::{SubmissionView, view};
+use crate::api::auth::ApiPrincipal;
+use crate::api::pagination::{Page, PageParams, PageRequest};
+use crate::app::AppState;
+use crate::error::{AppError, AppResult};
+
+/// The absolute site root (`https://host/`) of a request: its `Host` when that host is allowed, else the
+/// configured site URL.
+pub fn site_root(state: &AppState, parts: &Parts) -> String {
+    let cfg = &state.config;
+    let host = parts
+        .headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let bare = host.split(':').next().unwrap_or_default();
+    if !host.is_empty() && cfg.allowed_hosts.iter().any(|a| a == bare || a == "*") {
+        let https = crate::web::client::is_https(
+            &parts.headers,
+            &parts.extensions,
+            &cfg.forwarded_allow_ips,
+            &parts.uri,
+        );
+        return format!("{}://{host}/", if https { "https" } else { "http" });
+    }
+    format!("{}/", cfg.site.site.url.trim_end_matches('/'))
+}
+
+/// The created submission with its key, shown once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedSubmission {
+    #[serde(flatten)]
+    pub submission: SubmissionView,
+    /// The submission's API key. It is shown only in this response and cannot be recovered.
+    pub api_key: String,
+    pub api_key_warning: String,
+}
+
+fn client_origin(state: &AppState, parts: &Parts) -> Origin {
+    Origin {
+        ip: crate::web::client::client_ip(parts, &state.config.forwarded_allow_ips)
+            .map(|ip| ip.to_string()),
+        user_agent: parts
+            .headers
+            .get(axum::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string(),
+    }
+}
+
+/// Sniffs, checks and re-encodes an uploaded logo (off the async threads); a refusal is a field error.
+async fn logo_update(state: &AppState, change: LogoChange) -> AppResult<Option<LogoUpdate>> {
+    match change {
+        LogoChange::Keep => Ok(None),
+        LogoChange::Remove => Ok(Some(LogoUpdate::Remove)),
+        LogoChange::Upload(bytes) => {
+            let max = state.config.site.uploads.logo_max_bytes;
+            match super::logo::process_off_thread(bytes, max).await {
+                Ok(p) => Ok(Some(LogoUpdate::New(p))),
+                Err(e) => Err(AppError::Validation(
+                    serde_json::json!({ "logo": [e.to_string()] }),
+                )),
+            }
+        }
+    }
+}
+
+fn parse(body: &serde_json::Value) -> AppResult<Input> {
+    Input::from_json(body)
+        .map_err(|e| AppError::Validation(serde_json::to_value(e).unwrap_or_default()))
+}
+
+/// Register a service (public). The response carries the submission's API key, once.
+#[utoipa::path(post, path = "/api/v1/submissions/", tag = "submissions",
+    request_body(content = Object, description = "Submission fields (see docs/api.md)"),
+    responses(
+        (status = 201, description = "Created; `api_key` is shown only here", body = CreatedSubmission),
+        (status = 400, description = "Validation errors for every invalid field"),
+        (status = 429, description = "Too many registrations from this client"),
+    ))]
+pub async fn create(
+    State(state): State<AppState>,
+    parts: Parts,
+    body: SubmissionBody,
+) -> AppResult<Response> {
+    let input = parse(&body.fields)?;
+    let logo = logo_update(&state, body.logo).await?;
+    let ctx = Ctx::new(&state);
+    let (row, key) = service::create(&ctx, &input, logo, &client_origin(&state, &parts)).await?;
+    let submission = view(&state.db, &row, &site_root(&state, &parts)).await?;
+    let body = CreatedSubmission {
+        submission,
+        api_key: key,
+        api_key_warning: "Store this API key now: it is shown only once and cannot be recovered."
+            .into(),
+    };
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListFilters {
+    pub status: Option<String>,
+    /// Short name of the service centre.
+    pub service_center: Option<String>,
+    pub year_established: Option<i32>,
+    pub register_as_elixir: Option<bool>,
+    pub primary_maturity_tag: Option<String>,
+    pub secondary_maturity_tags: Option<String>,
+    /// `submitted_at`, `updated_at`, `service_name`, optionally prefixed with `-` (default `-submitted_at`).
+    pub ordering: Option<String>,
+    pub page: Option<u64>,
+    pub page_size: Option<u64>,
+}
+
+/// All submissions (admin key, read or full scope), filtered and paginated.
+#[utoipa::path(get, path = "/api/v1/submissions/", tag = "submissions", params(ListFilters),
+    security(("AdminKey" = [])),
+    responses((status = 200, description = "One page of submissions", body = Page<SubmissionView>), (status = 403, description = "No valid admin key")))]
+pub async fn list(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiPrincipal(principal): ApiPrincipal,
+    Query(f): Query<ListFilters>,
+) -> AppResult<Json<Page<SubmissionView>>> {
+    principal.require_admin()?;
+    let mut q = sub::Entity::find();
+    if let Some(s) = &f.status {
+        q = q.filter(sub::Column::Status.eq(s.as_str()));
+    }
+    if let Some(short) = &f.service_center {
+        let ids: Vec<Uuid> = crate::registry::entity::service_center::Entity::find()
+            .filter(crate::registry::entity::service_center::Column::ShortName.eq(short.as_str()))
+            .all(&state.db)
+            .await?
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        q = q.filter(sub::Column::ServiceCenterId.is_in(ids));
+    }
+    if let Some(y) = f.year_established {
+        q = q.filter(sub::Column::YearEstablished.eq(y));
+    }
+    if let Some(b) = f.register_as_elixir {
+        q = q.filter(sub::Column::RegisterAsElixir.eq(b));
+    }
+    if let Some(t) = &f.primary_maturity_tag {
+        q = q.filter(sub::Column::PrimaryMaturityTag.eq(t.as_str()));
+    }
+    if let Some(t) = f
+        .secondary_maturity_tags
+        .as_deref()
+        .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    {
+        q = q.filter(
+            Expr::col(sub::Column::SecondaryMaturityTags)
+                .cast_as("text")
+                .like(format!("%\"{t}\"%")),
+        );
+    }
+    q = match f.ordering.as_deref().unwrap_or("-submitted_at") {
+        "submitted_at" => q.order_by_asc(sub::Column::SubmittedAt),
+        "-submitted_at" => q.order_by_desc(sub::Column::SubmittedAt),
+        "updated_at" => q.order_by_asc(sub::Column::UpdatedAt),
+        "-updated_at" => q.order_by_desc(sub::Column::UpdatedAt),
+        "service_name" => q.order_by_asc(sub::Column::ServiceName),
+        "-service_name" => q.order_by_desc(sub::Column::ServiceName),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "Unknown ordering '{other}': use submitted_at, updated_at or service_name, optionally with a leading '-'."
+            )));
+        }
+    };
+    let req = PageRequest::new(
+        &PageParams {
+            page: f.page,
+            page_size: f.page_size,
+        },
+        state.config.api_page_size,
+        state.config.api_max_page_size,
+    )?;
+    let count = q.clone().count(&state.db).await?;
+    let rows = q
+        .offset(req.offset())
+        .limit(req.size)
+        .all(&state.db)
+        .await?;
+    let root = site_root(&state, &parts);
+    let mut results = Vec::with_capacity(rows.len());
+    for r in &rows {
+        results.push(view(&state.db, r, &root).await?);
+    }
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    Ok(Json(req.wrap(
+        count,
+        results,
+        &format!("{root}api/v1/submissions/"),
+        &query,
+    )))
+}
+
+async fn load(state: &AppState, id: &str) -> AppResult<sub::Model> {
+    // An id that is not a UUID (traversal attempts included) is simply not found.
+    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound("Not found.".into()))?;
+    sub::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Not found.".into()))
+}
+
+/// One submission: its own key (any scope) or an admin key.
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/", tag = "submissions",
+    params(("id" = Uuid, Path, description = "Submission id")),
+    security(("ApiKey" = []), ("AdminKey" = [])),
+    responses((status = 200, body = SubmissionView), (status = 403, description = "No valid key"), (status = 404, description = "Unknown, or not this key's submission")))]
+pub async fn detail(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiPrincipal(principal): ApiPrincipal,
+    Path(id): Path<String>,
+) -> AppResult<Json<SubmissionView>> {
+    let row = load(&state, &id).await?;
+    principal.require_read_submission(row.id)?;
+    Ok(Json(
+        view(&state.db, &row, &site_root(&state, &parts)).await?,
+    ))
+}
+
+/// Partial update: its own write-scope key or a full admin key. Only changed values count: an approved
+/// submission returns to review unless every changed field is exempt; no change → no log, no e-mail.
+#[utoipa::path(patch, path = "/api/v1/submissions/{id}/", tag = "submissions",
+    params(("id" = Uuid, Path, description = "Submission id")),
+    request_body(content = Object, description = "Any subset of the submission fields"),
+    security(("ApiKey" = []), ("AdminKey" = [])),
+    responses((status = 200, body = SubmissionView), (status = 400, description = "Validation errors"), (status = 403, description = "No valid key, or a read-only key"), (status = 404, description = "Unknown, or not this key's submission")))]
+pub async fn update(
+    State(state): State<AppState>,
+    parts: Parts,
+    ApiPrincipal(principal): ApiPrincipal,
+    Path(id): Path<String>,
+    body: SubmissionBody,
+) -> AppResult<Json<SubmissionView>> {
+    let row = load(&state, &id).await?;
+    principal.require_write_submission(row.id)?;
+    let mut input = parse(&body.fields)?;
+    let logo = logo_update(&state, body.logo).await?;
+    // Consent is given once, at registration; a PATCH can neither withdraw nor change it.
+    input.values.remove("data_protection_consent");
+    let ctx = Ctx::new(&state);
+    let (row, _) = service::patch(&ctx, row.id, &input, logo, &principal.actor()).await?;
+    Ok(Json(
+        view(&state.db, &row, &site_root(&state, &parts)).await?,
+    ))
+}
+
+async fn put_not_supported(_headers: HeaderMap) -> AppError {
+    AppError::MethodNotAllowed(
+        "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
+    )
+}
+
+pub fn routes(state: &AppState) -> Router<AppState> {
+    // Anonymous registration is limited per client address (RATE_LIMIT_API_ANON).
+    let create_route =
+        axum::routing::post(create).route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::web::rate_limit::anonymous_layer,
+        ));
+    Router::new()
+        .route("/submissions/", get(list).merge(create_route))
+        .route(
+            "/submissions/{id}/",
+            get(detail).patch(update).put(put_not_supported),
+        )
+}

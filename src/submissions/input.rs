@@ -1,0 +1,566 @@
+//! A submission request body (JSON object or form fields) parsed into typed values, field by field, so
+//! every error — wrong type, NUL byte, too long, malformed date — is collected and reported together.
+//! Read-only fields are silently ignored; unknown fields are refused.
+
+use chrono::NaiveDate;
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use uuid::Uuid;
+
+use crate::text::{clean_text, has_nul};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text, sanitised, at most `max` characters (`None`: unbounded, but still capped below).
+    Text {
+        max: Option<usize>,
+    },
+    /// Text kept as typed (URLs, e-mail addresses, identifiers): only trimmed.
+    Plain {
+        max: usize,
+    },
+    Bool,
+    Int,
+    Date,
+    IntList,
+    UuidList,
+    Uuid,
+    StrList,
+}
+
+/// One writable field: its request name, the stored field it changes (for the change log), its label,
+/// its kind and whether a new submission must supply it.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldSpec {
+    pub name: &'static str,
+    pub field: &'static str,
+    pub label: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+}
+
+const fn f(
+    name: &'static str,
+    field: &'static str,
+    label: &'static str,
+    kind: Kind,
+    required: bool,
+) -> FieldSpec {
+    FieldSpec {
+        name,
+        field,
+        label,
+        kind,
+        required,
+    }
+}
+
+/// Longest free text accepted anywhere (descriptions are limited further by their own rule).
+pub const MAX_TEXT: usize = 20_000;
+
+/// Every writable field, in the order of the form's sections A–G.
+pub const FIELDS: &[FieldSpec] = &[
+    f(
+        "date_of_entry",
+        "date_of_entry",
+        "Date of entry",
+        Kind::Date,
+        true,
+    ),
+    f(
+        "submitter_first_name",
+        "submitter_first_name",
+        "Submitter first name",
+        Kind::Text { max: Some(100) },
+        false,
+    ),
+    f(
+        "submitter_last_name",
+        "submitter_last_name",
+        "Submitter last name",
+        Kind::Text { max: Some(100) },
+        false,
+    ),
+    f(
+        "submitter_affiliation",
+        "submitter_affiliation",
+        "Submitter affiliation",
+        Kind::Text { max: Some(300) },
+        false,
+    ),
+    f(
+        "register_as_elixir",
+        "register_as_elixir",
+        "Register as ELIXIR service",
+        Kind::Bool,
+        false,
+    ),
+    f(
+        "service_name",
+        "service_name",
+        "Service name",
+        Kind::Text { max: Some(300) },
+        true,
+    ),
+    f(
+        "service_description",
+        "service_description",
+        "Service description",
+        Kind::Text { max: None },
+        true,
+    ),
+    f(
+        "year_established",
+        "year_established",
+        "Year established",
+        Kind::Int,
+        true,
+    ),
+    f(
+        "service_category_ids",
+        "service_categories",
+        "Service categories",
+        Kind::IntList,
+        true,
+    ),
+    f(
+        "is_toolbox",
+        "is_toolbox",
+        "Part of a toolbox",
+        Kind::Bool,
+        false,
+    ),
+    f(
+        "toolbox_name",
+        "toolbox_name",
+        "Toolbox name",
+        Kind::Text { max: Some(200) },
+        false,
+    ),
+    f(
+        "user_knowledge_required",
+        "user_knowledge_required",
+        "User knowledge required",
+        Kind::Text { max: None },
+        false,
+    ),
+    f(
+        "publications_pmids",
+        "publications_pmids",
+        "Publications (PMIDs/DOIs)",
+        Kind::Plain { max: 5000 },
+        true,
+    ),
+    f(
+        "edam_topic_ids",
+        "edam_topics",
+        "EDAM topics",
+        Kind::IntList,
+        false,
+    ),
+    f(
+        "edam_operation_ids",
+        "edam_operations",
+        "EDAM operations",
+        Kind::IntList,
+        false,
+    ),
+    f(
+        "responsible_pi_ids",
+        "responsible_pis",
+        "Responsible PIs",
+        Kind::UuidList,
+        true,
+    ),
+    f(
+        "associated_partner_note",
+        "associated_partner_note",
+        "Associated partner",
+        Kind::Text { max: None },
+        false,
+    ),
+    f(
+        "host_institute",
+        "host_institute",
+        "Host institute",
+        Kind::Text { max: Some(300) },
+        true,
+    ),
+    f(
+        "service_center_id",
+        "service_center",
+        "Service center",
+        Kind::Uuid,
+        true,
+    ),
+    f(
+        "public_contact_email",
+        "public_contact_email",
+        "Public contact",
+        Kind::Plain { max: 2000 },
+        true,
+    ),
+    f(
+        "internal_contact_name",
+        "internal_contact_name",
+        "Internal contact name",
+        Kind::Text { max: Some(200) },
+        true,
+    ),
+    f(
+        "internal_contact_email",
+        "internal_contact_email",
+        "Internal contact e-mail",
+        Kind::Plain { max: 254 },
+        true,
+    ),
+    f(
+        "website_url",
+        "website_url",
+        "Website",
+        Kind::Plain { max: 2000 },
+        true,
+    ),
+    f(
+        "terms_of_use_url",
+        "terms_of_use_url",
+        "Terms of use",
+        Kind::Plain { max: 2000 },
+        true,
+    ),
+    f("licenses", "licenses", "Licenses", Kind::StrList, false),
+    f(
+        "license_note",
+        "license_note",
+        "License note",
+        Kind::Text { max: Some(200) },
+        false,
+    ),
+    f(
+        "github_url",
+        "github_url",
+        "GitHub URL",
+        Kind::Plain { max: 2000 },
+        false,
+    ),
+    f(
+        "biotools_url",
+        "biotools_url",
+        "bio.tools URL",
+        Kind::Plain { max: 2000 },
+        false,
+    ),
+    f(
+        "fairsharing_url",
+        "fairsharing_url",
+        "FAIRsharing URL",
+        Kind::Plain { max: 2000 },
+        false,
+    ),
+    f(
+        "other_registry_url",
+        "other_registry_url",
+        "Other registry URL",
+        Kind::Plain { max: 2000 },
+        false,
+    ),
+    f(
+        "kpi_monitoring",
+        "kpi_monitoring",
+        "KPI monitoring",
+        Kind::Plain { max: 10 },
+        true,
+    ),
+    f(
+        "kpi_start_year",
+        "kpi_start_year",
+        "KPI monitoring since",
+        Kind::Text { max: Some(100) },
+        false,
+    ),
+    f(
+        "keywords_uncited",
+        "keywords_uncited",
+        "Keywords (uncited use)",
+        Kind::Text { max: None },
+        false,
+    ),
+    f(
+        "keywords_seo",
+        "keywords_seo",
+        "Keywords (search)",
+        Kind::Text { max: None },
+        false,
+    ),
+    f(
+        "survey_participation",
+        "survey_participation",
+        "Survey participation",
+        Kind::Bool,
+        false,
+    ),
+    f(
+        "comments",
+        "comments",
+        "Comments",
+        Kind::Text { max: None },
+        false,
+    ),
+    f(
+        "data_protection_consent",
+        "data_protection_consent",
+        "Data protection consent",
+        Kind::Bool,
+        false,
+    ),
+];
+
+/// Keys that describe a submission but are never written through a request; they are ignored.
+pub const READ_ONLY: &[&str] = &[
+    "id",
+    "status",
+    "submitted_at",
+    "updated_at",
+    "primary_maturity_tag",
+    "secondary_maturity_tags",
+    "service_categories",
+    "edam_topics",
+    "edam_operations",
+    "responsible_pis",
+    "service_center",
+    "logo_url",
+    "links",
+    "biotoolsrecord",
+    "api_key",
+    "api_key_warning",
+    "last_change_summary",
+    "submission_ip",
+    "user_agent_hash",
+];
+
+pub fn spec(name: &str) -> Option<&'static FieldSpec> {
+    FIELDS.iter().find(|s| s.name == name)
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Val {
+    Text(String),
+    Bool(bool),
+    Int(i64),
+    Date(NaiveDate),
+    Ints(Vec<i64>),
+    Uuids(Vec<Uuid>),
+    Uuid(Uuid),
+    Strs(Vec<String>),
+}
+
+/// Field → messages, reported as the `details` of a validation error.
+pub type Errors = BTreeMap<String, Vec<String>>;
+
+pub fn add_error(errors: &mut Errors, field: &str, message: impl Into<String>) {
+    errors
+        .entry(field.to_string())
+        .or_default()
+        .push(message.into());
+}
+
+/// The supplied, well-typed values of a request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Input {
+    pub values: BTreeMap<&'static str, Val>,
+}
+
+impl Input {
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.values.get(name) {
+            Some(Val::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.values.get(name) {
+            Some(Val::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    pub fn has(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    /// Parses a JSON object. Every problem is collected; the caller turns a non-empty map into a 400.
+    pub fn from_json(body: &Value) -> Result<Self, Errors> {
+        let mut errors = Errors::new();
+        let Some(obj) = body.as_object() else {
+            add_error(&mut errors, "non_field_errors", "Expected a JSON object.");
+            return Err(errors);
+        };
+        let input = Self::from_map(obj, &mut errors);
+        if errors.is_empty() {
+            Ok(input)
+        } else {
+            Err(errors)
+        }
+    }
+
+    fn from_map(obj: &Map<String, Value>, errors: &mut Errors) -> Self {
+        let mut input = Self::default();
+        for (key, value) in obj {
+            if READ_ONLY.contains(&key.as_str()) || key == "logo" {
+                continue;
+            }
+            let Some(spec) = spec(key) else {
+                let shown: String = key.chars().take(60).collect();
+                add_error(
+                    errors,
+                    "non_field_errors",
+                    format!("Unknown field '{shown}'."),
+                );
+                continue;
+            };
+            match parse_value(spec.kind, value) {
+                Ok(Some(v)) => {
+                    input.values.insert(spec.name, v);
+                }
+                Ok(None) => {}
+                Err(msg) => add_error(errors, spec.name, msg),
+            }
+        }
+        input
+    }
+}
+
+fn text_value(kind: Kind, s: &str) -> Result<Val, String> {
+    if has_nul(s) {
+        return Err("Null characters are not allowed.".into());
+    }
+    let (value, max) = match kind {
+        Kind::Text { max } => (clean_text(s), max.unwrap_or(MAX_TEXT)),
+        Kind::Plain { max } => (s.trim().to_string(), max),
+        _ => return Err("Not a text field.".into()),
+    };
+    let n = value.chars().count();
+    if n > max {
+        return Err(format!(
+            "Ensure this field has no more than {max} characters (it has {n})."
+        ));
+    }
+    Ok(Val::Text(value))
+}
+
+/// `Ok(None)` for JSON `null` on a text field (treated as empty) is not used: `null` becomes `""`.
+fn parse_value(kind: Kind, v: &Value) -> Result<Option<Val>, String> {
+    match kind {
+        Kind::Text { .. } | Kind::Plain { .. } => match v {
+            Value::String(s) => text_value(kind, s).map(Some),
+            Value::Null => Ok(Some(Val::Text(String::new()))),
+            _ => Err("Expected a string.".into()),
+        },
+        Kind::Bool => match v {
+            Value::Bool(b) => Ok(Some(Val::Bool(*b))),
+            Value::String(s) if matches!(s.as_str(), "true" | "false") => {
+                Ok(Some(Val::Bool(s == "true")))
+            }
+            _ => Err("Must be a valid boolean.".into()),
+        },
+        Kind::Int => match v {
+            Value::Number(n) => n
+                .as_i64()
+                .map(|i| Some(Val::Int(i)))
+                .ok_or_else(|| "A valid integer is required.".into()),
+            Value::String(s) => s
+                .trim()
+                .parse::<i64>()
+                .map(|i| Some(Val::Int(i)))
+                .map_err(|_| "A valid integer is required.".into()),
+            _ => Err("A valid integer is required.".into()),
+        },
+        Kind::Date => match v {
+            Value::String(s) => NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+                .map(|d| Some(Val::Date(d)))
+                .map_err(|_| "Date has wrong format. Use YYYY-MM-DD.".into()),
+            _ => Err("Date has wrong format. Use YYYY-MM-DD.".into()),
+        },
+        Kind::IntList => list(v, |x| match x {
+            Value::Number(n) => n.as_i64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        })
+        .map(|l| Some(Val::Ints(l))),
+        Kind::UuidList => list(v, |x| {
+            x.as_str().and_then(|s| Uuid::parse_str(s.trim()).ok())
+        })
+        .map(|l| Some(Val::Uuids(l))),
+        Kind::Uuid => v
+            .as_str()
+            .and_then(|s| Uuid::parse_str(s.trim()).ok())
+            .map(|u| Some(Val::Uuid(u)))
+            .ok_or_else(|| "Must be a valid UUID.".into()),
+        Kind::StrList => list(v, |x| {
+            x.as_str()
+                .map(str::trim)
+                .filter(|s| !s.is_empty() && s.len() <= 80 && !has_nul(s))
+                .map(str::to_string)
+        })
+        .map(|l| Some(Val::Strs(l))),
+    }
+}
+
+/// A JSON array whose every item converts; duplicates are dropped, order kept; at most 100 items.
+fn list<T: PartialEq>(v: &Value, item: impl Fn(&Value) -> Option<T>) -> Result<Vec<T>, String> {
+    let Some(arr) = v.as_array() else {
+        return Err("Expected a list.".into());
+    };
+    if arr.len() > 100 {
+        return Err("At most 100 items.".into());
+    }
+    let mut out = Vec::new();
+    for (i, x) in arr.iter().enumerate() {
+        match item(x) {
+            Some(t) if !out.contains(&t) => out.push(t),
+            Some(_) => {}
+            None => return Err(format!("Item {} is not valid.", i + 1)),
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn collects_every_problem_and_ignores_read_only_fields() {
+        let body = json!({
+            "status": "approved", "primary_maturity_tag": "mature", "id": "x",
+            "service_name": 5, "year_established": "abc", "date_of_entry": "01.02.2026",
+            "service_category_ids": [1, "two"], "surprise": true, "comments": "a\u{0}b"
+        });
+        let errors = Input::from_json(&body).expect_err("invalid");
+        for f in [
+            "service_name",
+            "year_established",
+            "date_of_entry",
+            "service_category_ids",
+            "comments",
+            "non_field_errors",
+        ] {
+            assert!(errors.contains_key(f), "{f}: {errors:?}");
+        }
+        assert!(!errors.contains_key("status"));
+    }
+
+    #[test]
+    fn parses_and_sanitises() {
+        let body = json!({"service_name": "  <i>Tool</i> ", "year_established": "2020", "service_category_ids": [3, 3, 4], "is_toolbox": false});
+        let input = Input::from_json(&body).expect("valid");
+        assert_eq!(input.text("service_name"), Some("Tool"));
+        assert_eq!(input.values.get("year_established"), Some(&Val::Int(2020)));
+        assert_eq!(
+            input.values.get("service_category_ids"),
+            Some(&Val::Ints(vec![3, 4]))
+        );
+        assert_eq!(input.bool("is_toolbox"), Some(false));
+        assert!(Input::from_json(&json!([1])).is_err());
+    }
+}

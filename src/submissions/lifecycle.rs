@@ -1,0 +1,218 @@
+//! Submission lifecycle: statuses and maturity tags, the status transitions (with their change-log
+//! entry and e-mail), the approved-edit reset rule, and the change-log writer shared by every actor.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
+};
+use std::collections::BTreeSet;
+
+use super::diff::Change;
+use super::entity::{service_submission, submission_change_log};
+use crate::error::AppError;
+
+pub const STATUSES: [&str; 6] = [
+    "draft",
+    "submitted",
+    "under_review",
+    "approved",
+    "rejected",
+    "deprecated",
+];
+pub const PRIMARY_TAGS: [&str; 3] = ["mature", "emerging", "legacy"];
+pub const SECONDARY_TAGS: [&str; 1] = ["unstable"];
+
+/// Fields whose change can never be exempt from the approved-edit reset.
+const NEVER_EXEMPT: [&str; 5] = [
+    "status",
+    "date_of_entry",
+    "primary_maturity_tag",
+    "secondary_maturity_tags",
+    "register_as_elixir",
+];
+
+pub fn status_label(code: &str) -> String {
+    crate::mail::notifications::status_label(code)
+}
+
+pub fn tag_label(code: &str) -> String {
+    match code {
+        "mature" => "Mature".into(),
+        "emerging" => "Emerging".into(),
+        "legacy" => "Legacy".into(),
+        "unstable" => "Unstable".into(),
+        other => other.to_string(),
+    }
+}
+
+pub fn kpi_label(code: &str) -> String {
+    match code {
+        "yes" => "Yes".into(),
+        "planned" => "Planned".into(),
+        other => other.to_string(),
+    }
+}
+
+/// The configured exempt fields, minus unknown and never-exempt names (logged once at start).
+pub fn exempt_fields(configured: &[String]) -> BTreeSet<String> {
+    let known = |f: &str| f == "logo" || super::input::FIELDS.iter().any(|s| s.field == f);
+    configured
+        .iter()
+        .filter(|f| {
+            let ok = known(f) && !NEVER_EXEMPT.contains(&f.as_str());
+            if !ok {
+                tracing::warn!(field = %f, "[submission] no_reset_fields: ignoring a field that cannot be exempt");
+            }
+            ok
+        })
+        .cloned()
+        .collect()
+}
+
+/// DESIGN.md §9.5: an approved submission goes back to review when any field whose value actually
+/// changed is not exempt.
+pub fn must_reset(status: &str, changes: &[Change], exempt: &BTreeSet<String>) -> bool {
+    status == "approved" && changes.iter().any(|c| !exempt.contains(&c.field))
+}
+
+/// Appends a change-log entry and keeps `last_change_summary` in step; nothing is written for no changes.
+pub async fn write_change_log<C: ConnectionTrait>(
+    conn: &C,
+    submission: &service_submission::Model,
+    actor: &str,
+    changes: &[Change],
+) -> Result<(), sea_orm::DbErr> {
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let now = Utc::now();
+    let changes_json =
+        serde_json::to_value(changes).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    submission_change_log::ActiveModel {
+        submission_id: Set(submission.id),
+        changed_by: Set(actor.chars().take(200).collect()),
+        changed_at: Set(now),
+        changes: Set(changes_json.clone()),
+        ..Default::default()
+    }
+    .insert(conn)
+    .await?;
+    let mut am: service_submission::ActiveModel = submission.clone().into();
+    am.last_change_summary = Set(Some(serde_json::json!({
+        "changed_by": actor,
+        "changed_at": now.to_rfc3339(),
+        "changes": changes_json,
+    })));
+    am.update(conn).await?;
+    Ok(())
+}
+
+/// Moves a submission to `target` (approve, reject, under review, deprecate, undeprecate → submitted),
+/// clearing maturity tags when it leaves `approved`, writing the change log and queueing the status
+/// e-mail in the same transaction. A no-op when it is already in `target`.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    ctx: &super::service::Ctx<'_>,
+    id: uuid::Uuid,
+    target: &str,
+    actor: &str,
+) -> Result<bool, AppError> {
+    if !STATUSES.contains(&target) {
+        return Err(AppError::BadRequest(format!(
+            "Unknown status '{target}': use one of {}.",
+            STATUSES.join(", ")
+        )));
+    }
+    let txn = db.begin().await?;
+    let current = service_submission::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
+    if current.status == target {
+        txn.rollback().await?;
+        return Ok(false);
+    }
+    let mut changes = vec![Change {
+        field: "status".into(),
+        label: "Status".into(),
+        old: status_label(&current.status),
+        new: status_label(target),
+    }];
+    let mut am: service_submission::ActiveModel = current.clone().into();
+    am.status = Set(target.to_string());
+    am.updated_at = Set(Utc::now());
+    if target != "approved" {
+        if let Some(tag) = &current.primary_maturity_tag {
+            changes.push(Change {
+                field: "primary_maturity_tag".into(),
+                label: "Primary maturity tag".into(),
+                old: tag_label(tag),
+                new: "—".into(),
+            });
+        }
+        let secondary: Vec<String> = current
+            .secondary_maturity_tags
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default();
+        if !secondary.is_empty() {
+            changes.push(Change {
+                field: "secondary_maturity_tags".into(),
+                label: "Secondary maturity tags".into(),
+                old: secondary
+                    .iter()
+                    .map(|t| tag_label(t))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                new: "—".into(),
+            });
+        }
+        am.primary_maturity_tag = Set(None);
+        am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
+    }
+    let updated = am.update(&txn).await?;
+    write_change_log(&txn, &updated, actor, &changes).await?;
+    let data = super::service::mail_data(&txn, &updated).await?;
+    crate::mail::notifications::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data)
+        .await
+        .map_err(AppError::internal)?;
+    txn.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(field: &str) -> Change {
+        Change {
+            field: field.into(),
+            label: field.into(),
+            old: "a".into(),
+            new: "b".into(),
+        }
+    }
+
+    #[test]
+    fn reset_rule_uses_only_changed_fields() {
+        let exempt = exempt_fields(&[
+            "website_url".to_string(),
+            "status".to_string(),
+            "nonsense".to_string(),
+        ]);
+        assert!(exempt.contains("website_url"));
+        assert!(
+            !exempt.contains("status"),
+            "system fields can never be exempt"
+        );
+        assert!(!exempt.contains("nonsense"));
+        assert!(!must_reset("approved", &[change("website_url")], &exempt));
+        assert!(must_reset(
+            "approved",
+            &[change("website_url"), change("service_name")],
+            &exempt
+        ));
+        assert!(!must_reset("approved", &[], &exempt));
+        assert!(!must_reset("submitted", &[change("service_name")], &exempt));
+    }
+}

@@ -1,0 +1,744 @@
+//! Submission use cases shared by the API, the web form and the admin portal: validate and resolve a
+//! request, create (with its first key and the *created* e-mail), patch (with the reset rule, change log
+//! and *updated* e-mail), and delete after writing the deletion audit. Every write is one transaction.
+
+use chrono::{Datelike, Utc};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
+};
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+use super::diff::{self, Change};
+use super::entity::{
+    service_submission as sub, submission_category, submission_change_log,
+    submission_deletion_audit, submission_edam_operation, submission_edam_topic,
+    submission_license, submission_pi,
+};
+use super::input::{Errors, FIELDS, Input, Val, add_error};
+use super::{lifecycle, rules};
+use crate::edam::entity::edam_term;
+use crate::error::AppError;
+use crate::licenses::entity::spdx_license;
+use crate::mail::notifications::{MailSettings, SubmissionMailData};
+use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
+
+/// What the use cases need from the application.
+pub struct Ctx<'a> {
+    pub db: &'a DatabaseConnection,
+    pub config: &'a crate::config::Config,
+    pub templates: &'a crate::web::templates::Templates,
+    pub mail: MailSettings,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(state: &'a crate::app::AppState) -> Self {
+        Self {
+            db: &state.db,
+            config: &state.config,
+            templates: &state.templates,
+            mail: MailSettings::from_config(&state.config),
+        }
+    }
+}
+
+/// Who asked, for the audit fields of a new submission.
+pub struct Origin {
+    pub ip: Option<String>,
+    pub user_agent: String,
+}
+
+/// A logo change that has already passed [`super::logo::process`].
+pub enum LogoUpdate {
+    Remove,
+    New(super::logo::ProcessedLogo),
+}
+
+/// Stores a new logo (after validation, so a refused request leaves no file) and records its path.
+async fn apply_logo(
+    ctx: &Ctx<'_>,
+    am: &mut sub::ActiveModel,
+    logo: Option<LogoUpdate>,
+) -> Result<(), AppError> {
+    match logo {
+        None => {}
+        Some(LogoUpdate::Remove) => am.logo = Set(None),
+        Some(LogoUpdate::New(processed)) => {
+            let path = super::logo::store(&ctx.config.media_root, &processed)
+                .await
+                .map_err(|e| AppError::internal(format!("cannot store the logo: {e}")))?;
+            am.logo = Set(Some(path));
+        }
+    }
+    Ok(())
+}
+
+/// Resolved many-to-many targets of a request (only those it supplied).
+#[derive(Default)]
+struct Links {
+    categories: Option<Vec<i64>>,
+    pis: Option<Vec<Uuid>>,
+    topics: Option<Vec<i64>>,
+    operations: Option<Vec<i64>>,
+    licenses: Option<Vec<i64>>,
+    any_partner_pi: Option<bool>,
+}
+
+fn invalid(errors: Errors) -> AppError {
+    AppError::Validation(serde_json::to_value(errors).unwrap_or_default())
+}
+
+/// Checks field rules and references against the database; `current` is the stored submission on PATCH
+/// (cross-field rules use the supplied value, else the stored one).
+async fn validate<C: ConnectionTrait>(
+    db: &C,
+    input: &Input,
+    current: Option<&sub::Model>,
+    current_year: i32,
+) -> Result<Links, AppError> {
+    let mut e = Errors::new();
+    if current.is_none() {
+        for f in FIELDS.iter().filter(|f| f.required) {
+            if !input.has(f.name) {
+                add_error(&mut e, f.name, "This field is required.");
+            }
+        }
+        if input.bool("data_protection_consent") != Some(true) {
+            add_error(
+                &mut e,
+                "data_protection_consent",
+                "You must consent to the data protection information to submit this form.",
+            );
+        }
+    }
+    let mut check = |name: &str, r: Result<(), String>| {
+        if let Err(m) = r {
+            add_error(&mut e, name, m);
+        }
+    };
+    if let Some(v) = input.text("service_name") {
+        check(
+            "service_name",
+            if v.chars().count() < 3 {
+                Err("Service name must be at least 3 characters.".into())
+            } else {
+                Ok(())
+            },
+        );
+    }
+    if let Some(v) = input.text("service_description") {
+        check("service_description", rules::description(v));
+    }
+    if let Some(Val::Int(y)) = input.values.get("year_established") {
+        check(
+            "year_established",
+            rules::year_established(*y, current_year),
+        );
+    }
+    if let Some(v) = input.text("publications_pmids") {
+        check("publications_pmids", rules::publications(v));
+    }
+    if let Some(v) = input.text("public_contact_email") {
+        check("public_contact_email", rules::public_contact(v));
+    }
+    if let Some(v) = input.text("internal_contact_email") {
+        check("internal_contact_email", rules::email(v));
+    }
+    for name in ["website_url", "terms_of_use_url", "other_registry_url"] {
+        if let Some(v) = input
+            .text(name)
+            .filter(|v| !v.is_empty() || matches!(name, "website_url" | "terms_of_use_url"))
+        {
+            check(name, rules::https_url(v));
+        }
+    }
+    for (name, prefix, label) in [
+        ("github_url", "https://github.com/", "GitHub"),
+        ("biotools_url", "https://bio.tools/", "bio.tools"),
+        ("fairsharing_url", "https://fairsharing.org/", "FAIRsharing"),
+    ] {
+        if let Some(v) = input.text(name).filter(|v| !v.is_empty()) {
+            check(name, rules::prefixed_url(v, prefix, label));
+        }
+    }
+    if let Some(v) = input.text("kpi_monitoring") {
+        check(
+            "kpi_monitoring",
+            if matches!(v, "yes" | "planned") {
+                Ok(())
+            } else {
+                Err(format!(
+                    "\"{v}\" is not a valid choice: use yes or planned."
+                ))
+            },
+        );
+    }
+    for name in ["service_name", "host_institute", "internal_contact_name"] {
+        if input.text(name).is_some_and(str::is_empty) {
+            add_error(&mut e, name, "This field may not be blank.");
+        }
+    }
+
+    let mut links = Links::default();
+    if let Some(Val::Ints(ids)) = input.values.get("service_category_ids") {
+        let found = service_category::Entity::find()
+            .filter(service_category::Column::Id.is_in(ids.clone()))
+            .filter(service_category::Column::IsActive.eq(true))
+            .all(db)
+            .await?;
+        report_missing(
+            &mut e,
+            "service_category_ids",
+            ids,
+            &found.iter().map(|c| c.id).collect::<Vec<_>>(),
+        );
+        if ids.is_empty() {
+            add_error(
+                &mut e,
+                "service_category_ids",
+                "Select at least one service category.",
+            );
+        }
+        links.categories = Some(ids.clone());
+    }
+    if let Some(Val::Uuids(ids)) = input.values.get("responsible_pi_ids") {
+        let found = pi::Entity::find()
+            .filter(pi::Column::Id.is_in(ids.clone()))
+            .filter(pi::Column::IsActive.eq(true))
+            .all(db)
+            .await?;
+        report_missing(
+            &mut e,
+            "responsible_pi_ids",
+            ids,
+            &found.iter().map(|p| p.id).collect::<Vec<_>>(),
+        );
+        if ids.is_empty() {
+            add_error(
+                &mut e,
+                "responsible_pi_ids",
+                "Select at least one responsible PI.",
+            );
+        }
+        links.any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
+        links.pis = Some(ids.clone());
+    }
+    for (name, branch) in [
+        ("edam_topic_ids", "topic"),
+        ("edam_operation_ids", "operation"),
+    ] {
+        if let Some(Val::Ints(ids)) = input.values.get(name) {
+            let found = edam_term::Entity::find()
+                .filter(edam_term::Column::Id.is_in(ids.clone()))
+                .filter(edam_term::Column::Branch.eq(branch))
+                .filter(edam_term::Column::IsObsolete.eq(false))
+                .all(db)
+                .await?;
+            report_missing(
+                &mut e,
+                name,
+                ids,
+                &found.iter().map(|t| t.id).collect::<Vec<_>>(),
+            );
+            if branch == "topic" {
+                links.topics = Some(ids.clone())
+            } else {
+                links.operations = Some(ids.clone())
+            }
+        }
+    }
+    if let Some(Val::Uuid(id)) = input.values.get("service_center_id") {
+        let ok = service_center::Entity::find_by_id(*id)
+            .filter(service_center::Column::IsActive.eq(true))
+            .one(db)
+            .await?
+            .is_some();
+        if !ok {
+            add_error(
+                &mut e,
+                "service_center_id",
+                format!("Unknown or inactive service center '{id}'."),
+            );
+        }
+    }
+    if let Some(Val::Strs(ids)) = input.values.get("licenses") {
+        let found = spdx_license::Entity::find()
+            .filter(spdx_license::Column::LicenseId.is_in(ids.clone()))
+            .all(db)
+            .await?;
+        // A deprecated licence may stay on a submission that already has it, but is not a new pick.
+        let kept: BTreeSet<i64> = match current {
+            Some(c) => submission_license::Entity::find()
+                .filter(submission_license::Column::SubmissionId.eq(c.id))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|r| r.license_id)
+                .collect(),
+            None => BTreeSet::new(),
+        };
+        for id in ids {
+            match found.iter().find(|l| &l.license_id == id) {
+                Some(l) if !l.is_deprecated || kept.contains(&l.id) => {}
+                Some(_) => add_error(
+                    &mut e,
+                    "licenses",
+                    format!("Licence '{id}' is deprecated and cannot be chosen."),
+                ),
+                None => add_error(
+                    &mut e,
+                    "licenses",
+                    format!("Unknown SPDX licence id '{id}'."),
+                ),
+            }
+        }
+        links.licenses = Some(found.iter().map(|l| l.id).collect());
+    }
+
+    // Cross-field rules on "supplied, else stored" values.
+    let text = |name: &str, stored: Option<&str>| {
+        input
+            .text(name)
+            .map(str::to_string)
+            .or(stored.map(str::to_string))
+            .unwrap_or_default()
+    };
+    let is_toolbox = input
+        .bool("is_toolbox")
+        .or(current.map(|c| c.is_toolbox))
+        .unwrap_or(false);
+    if is_toolbox
+        && text("toolbox_name", current.map(|c| c.toolbox_name.as_str()))
+            .trim()
+            .is_empty()
+    {
+        add_error(
+            &mut e,
+            "toolbox_name",
+            "Toolbox name is required when the service is part of a toolbox.",
+        );
+    }
+    let kpi = text("kpi_monitoring", current.map(|c| c.kpi_monitoring.as_str()));
+    if !kpi.is_empty()
+        && kpi != "planned"
+        && text("kpi_start_year", current.map(|c| c.kpi_start_year.as_str()))
+            .trim()
+            .is_empty()
+    {
+        add_error(
+            &mut e,
+            "kpi_start_year",
+            "Please provide the year KPI monitoring started.",
+        );
+    }
+    let partner = match (links.any_partner_pi, current) {
+        (Some(p), _) => p,
+        (None, Some(c)) => stored_partner(db, c.id).await?,
+        (None, None) => false,
+    };
+    if partner
+        && text(
+            "associated_partner_note",
+            current.map(|c| c.associated_partner_note.as_str()),
+        )
+        .trim()
+        .is_empty()
+    {
+        add_error(
+            &mut e,
+            "associated_partner_note",
+            "Please provide the name and affiliation of the associated partner.",
+        );
+    }
+    let has_licenses = match (&links.licenses, current) {
+        (Some(l), _) => !l.is_empty(),
+        (None, Some(c)) => submission_license::Entity::find()
+            .filter(submission_license::Column::SubmissionId.eq(c.id))
+            .one(db)
+            .await?
+            .is_some(),
+        (None, None) => false,
+    };
+    if !has_licenses
+        && text("license_note", current.map(|c| c.license_note.as_str()))
+            .trim()
+            .is_empty()
+    {
+        add_error(
+            &mut e,
+            "licenses",
+            "Select at least one licence, or fill in a licence note if no standard licence applies.",
+        );
+    }
+    if e.is_empty() {
+        Ok(links)
+    } else {
+        Err(invalid(e))
+    }
+}
+
+fn report_missing<T: PartialEq + std::fmt::Display>(
+    e: &mut Errors,
+    field: &str,
+    wanted: &[T],
+    found: &[T],
+) {
+    for id in wanted.iter().filter(|id| !found.contains(id)) {
+        add_error(e, field, format!("'{id}' does not exist or is not active."));
+    }
+}
+
+async fn stored_partner<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<bool, sea_orm::DbErr> {
+    let ids: Vec<Uuid> = submission_pi::Entity::find()
+        .filter(submission_pi::Column::SubmissionId.eq(id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.pi_id)
+        .collect();
+    Ok(pi::Entity::find()
+        .filter(pi::Column::Id.is_in(ids))
+        .filter(pi::Column::IsAssociatedPartner.eq(true))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Copies the supplied scalar values onto the row.
+fn apply(am: &mut sub::ActiveModel, input: &Input) {
+    for (name, v) in &input.values {
+        match (*name, v) {
+            ("date_of_entry", Val::Date(d)) => am.date_of_entry = Set(*d),
+            ("year_established", Val::Int(y)) => am.year_established = Set(*y as i32),
+            ("service_center_id", Val::Uuid(u)) => am.service_center_id = Set(*u),
+            ("register_as_elixir", Val::Bool(b)) => am.register_as_elixir = Set(*b),
+            ("is_toolbox", Val::Bool(b)) => am.is_toolbox = Set(*b),
+            ("survey_participation", Val::Bool(b)) => am.survey_participation = Set(*b),
+            ("data_protection_consent", Val::Bool(b)) => am.data_protection_consent = Set(*b),
+            (field, Val::Text(t)) => set_text(am, field, t.clone()),
+            _ => {}
+        }
+    }
+}
+
+fn set_text(am: &mut sub::ActiveModel, field: &str, t: String) {
+    match field {
+        "submitter_first_name" => am.submitter_first_name = Set(t),
+        "submitter_last_name" => am.submitter_last_name = Set(t),
+        "submitter_affiliation" => am.submitter_affiliation = Set(t),
+        "service_name" => am.service_name = Set(t),
+        "service_description" => am.service_description = Set(t),
+        "toolbox_name" => am.toolbox_name = Set(t),
+        "user_knowledge_required" => am.user_knowledge_required = Set(t),
+        "publications_pmids" => am.publications_pmids = Set(t),
+        "associated_partner_note" => am.associated_partner_note = Set(t),
+        "host_institute" => am.host_institute = Set(t),
+        "public_contact_email" => am.public_contact_email = Set(t),
+        "internal_contact_name" => am.internal_contact_name = Set(t),
+        "internal_contact_email" => am.internal_contact_email = Set(t),
+        "website_url" => am.website_url = Set(t),
+        "terms_of_use_url" => am.terms_of_use_url = Set(t),
+        "license_note" => am.license_note = Set(t),
+        "github_url" => am.github_url = Set(t),
+        "biotools_url" => am.biotools_url = Set(t),
+        "fairsharing_url" => am.fairsharing_url = Set(t),
+        "other_registry_url" => am.other_registry_url = Set(t),
+        "kpi_monitoring" => am.kpi_monitoring = Set(t),
+        "kpi_start_year" => am.kpi_start_year = Set(t),
+        "keywords_uncited" => am.keywords_uncited = Set(t),
+        "keywords_seo" => am.keywords_seo = Set(t),
+        "comments" => am.comments = Set(t),
+        _ => {}
+    }
+}
+
+/// Replaces the supplied many-to-many links.
+async fn write_links<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    links: &Links,
+) -> Result<(), sea_orm::DbErr> {
+    if let Some(ids) = &links.categories {
+        submission_category::Entity::delete_many()
+            .filter(submission_category::Column::SubmissionId.eq(id))
+            .exec(db)
+            .await?;
+        for c in ids {
+            submission_category::ActiveModel {
+                submission_id: Set(id),
+                category_id: Set(*c),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    if let Some(ids) = &links.pis {
+        submission_pi::Entity::delete_many()
+            .filter(submission_pi::Column::SubmissionId.eq(id))
+            .exec(db)
+            .await?;
+        for p in ids {
+            submission_pi::ActiveModel {
+                submission_id: Set(id),
+                pi_id: Set(*p),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    if let Some(ids) = &links.topics {
+        submission_edam_topic::Entity::delete_many()
+            .filter(submission_edam_topic::Column::SubmissionId.eq(id))
+            .exec(db)
+            .await?;
+        for t in ids {
+            submission_edam_topic::ActiveModel {
+                submission_id: Set(id),
+                edam_term_id: Set(*t),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    if let Some(ids) = &links.operations {
+        submission_edam_operation::Entity::delete_many()
+            .filter(submission_edam_operation::Column::SubmissionId.eq(id))
+            .exec(db)
+            .await?;
+        for t in ids {
+            submission_edam_operation::ActiveModel {
+                submission_id: Set(id),
+                edam_term_id: Set(*t),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    if let Some(ids) = &links.licenses {
+        submission_license::Entity::delete_many()
+            .filter(submission_license::Column::SubmissionId.eq(id))
+            .exec(db)
+            .await?;
+        for l in ids {
+            submission_license::ActiveModel {
+                submission_id: Set(id),
+                license_id: Set(*l),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn current_year(ctx: &Ctx<'_>) -> i32 {
+    Utc::now().with_timezone(&ctx.config.time_zone).year()
+}
+
+/// The data the notification e-mails need.
+pub async fn mail_data<C: ConnectionTrait>(
+    db: &C,
+    s: &sub::Model,
+) -> Result<SubmissionMailData, sea_orm::DbErr> {
+    let snap = diff::snapshot(db, s).await?;
+    let details = [
+        "service_center",
+        "service_categories",
+        "responsible_pis",
+        "website_url",
+        "public_contact_email",
+    ]
+    .iter()
+    .filter_map(|f| {
+        snap.get(f)
+            .filter(|v| !v.is_empty())
+            .map(|v| crate::mail::notifications::MailDetail {
+                label: diff::label_of(f),
+                value: v.clone(),
+            })
+    })
+    .collect();
+    Ok(SubmissionMailData {
+        id: s.id,
+        service_name: s.service_name.clone(),
+        status: s.status.clone(),
+        submitter_first_name: s.submitter_first_name.clone(),
+        submitter_last_name: s.submitter_last_name.clone(),
+        submitter_affiliation: s.submitter_affiliation.clone(),
+        internal_contact_name: s.internal_contact_name.clone(),
+        internal_contact_email: s.internal_contact_email.clone(),
+        submitted_at: s.submitted_at,
+        updated_at: s.updated_at,
+        description: s.service_description.clone(),
+        details,
+    })
+}
+
+/// A new submission in `submitted` state, with its first (write) key; the *created* e-mails are queued in
+/// the same transaction. Returns the row and the key's plaintext (shown once, never stored).
+pub async fn create(
+    ctx: &Ctx<'_>,
+    input: &Input,
+    logo: Option<LogoUpdate>,
+    origin: &Origin,
+) -> Result<(sub::Model, String), AppError> {
+    let txn = ctx.db.begin().await?;
+    let links = validate(&txn, input, None, current_year(ctx)).await?;
+    let now = Utc::now();
+    let mut am = sub::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        status: Set("submitted".into()),
+        primary_maturity_tag: Set(None),
+        secondary_maturity_tags: Set(Some(serde_json::json!([]))),
+        submitted_at: Set(now),
+        updated_at: Set(now),
+        submission_ip: Set(origin.ip.clone()),
+        user_agent_hash: Set(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(
+            origin.user_agent.as_bytes(),
+        ))),
+        survey_participation: Set(true),
+        logo: Set(None),
+        last_change_summary: Set(None),
+        ..Default::default()
+    };
+    for f in FIELDS {
+        if let super::input::Kind::Text { .. } | super::input::Kind::Plain { .. } = f.kind {
+            set_text(&mut am, f.field, String::new());
+        }
+    }
+    am.register_as_elixir = Set(false);
+    am.is_toolbox = Set(false);
+    apply(&mut am, input);
+    apply_logo(ctx, &mut am, logo).await?;
+    let row = am.insert(&txn).await?;
+    write_links(&txn, row.id, &links).await?;
+    let (_, plaintext) = crate::auth::api_keys::issue_submission_key(
+        &txn,
+        row.id,
+        "Initial key",
+        "submitter",
+        crate::auth::api_keys::SubmissionScope::Write,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    let data = mail_data(&txn, &row).await?;
+    crate::mail::notifications::notify_created(&txn, &ctx.mail, ctx.templates, &data)
+        .await
+        .map_err(AppError::internal)?;
+    txn.commit().await?;
+    Ok((row, plaintext))
+}
+
+/// Applies a partial update. Only values that actually change count: no change → no log entry and no
+/// e-mail. An approved submission returns to `submitted` (tags cleared) unless every changed field is
+/// exempt. Returns the row and the changes.
+pub async fn patch(
+    ctx: &Ctx<'_>,
+    id: Uuid,
+    input: &Input,
+    logo: Option<LogoUpdate>,
+    actor: &str,
+) -> Result<(sub::Model, Vec<Change>), AppError> {
+    let txn = ctx.db.begin().await?;
+    let current = sub::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Not found.".into()))?;
+    let links = validate(&txn, input, Some(&current), current_year(ctx)).await?;
+    let before = diff::snapshot(&txn, &current).await?;
+    let mut am: sub::ActiveModel = current.clone().into();
+    apply(&mut am, input);
+    apply_logo(ctx, &mut am, logo).await?;
+    let row = am.update(&txn).await?;
+    write_links(&txn, id, &links).await?;
+    let mut changes = diff::diff(&before, &diff::snapshot(&txn, &row).await?);
+    if changes.is_empty() {
+        txn.rollback().await?;
+        return Ok((current, changes));
+    }
+    let exempt = lifecycle::exempt_fields(&ctx.config.site.submission.no_reset_fields);
+    let reset = lifecycle::must_reset(&row.status, &changes, &exempt);
+    let mut am: sub::ActiveModel = row.into();
+    am.updated_at = Set(Utc::now());
+    if reset {
+        am.status = Set("submitted".into());
+        am.primary_maturity_tag = Set(None);
+        am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
+    }
+    let row = am.update(&txn).await?;
+    if reset {
+        // The reset itself is part of the record.
+        let after = diff::snapshot(&txn, &row).await?;
+        changes = diff::diff(&before, &after);
+    }
+    lifecycle::write_change_log(&txn, &row, actor, &changes).await?;
+    let data = mail_data(&txn, &row).await?;
+    let mail_changes: Vec<crate::mail::notifications::FieldChange> = changes
+        .iter()
+        .map(|c| crate::mail::notifications::FieldChange {
+            field: c.field.clone(),
+            label: c.label.clone(),
+            old: c.old.clone(),
+            new: c.new.clone(),
+        })
+        .collect();
+    crate::mail::notifications::notify_updated(
+        &txn,
+        &ctx.mail,
+        ctx.templates,
+        &data,
+        &mail_changes,
+        reset,
+    )
+    .await
+    .map_err(AppError::internal)?;
+    txn.commit().await?;
+    let row = sub::Entity::find_by_id(id)
+        .one(ctx.db)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Not found.".into()))?;
+    Ok((row, changes))
+}
+
+/// Deletes a submission after recording who deleted it, with its whole change history; dependent rows
+/// (keys, change log, links) go with it.
+pub async fn delete_with_audit(
+    db: &DatabaseConnection,
+    id: Uuid,
+    actor: &str,
+) -> Result<(), AppError> {
+    let txn = db.begin().await?;
+    let s = sub::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
+    let log = submission_change_log::Entity::find()
+        .filter(submission_change_log::Column::SubmissionId.eq(id))
+        .order_by_desc(submission_change_log::Column::ChangedAt)
+        .all(&txn)
+        .await?;
+    let snapshot: Vec<serde_json::Value> = log
+        .iter()
+        .map(|l| serde_json::json!({"changed_by": l.changed_by, "changed_at": l.changed_at.to_rfc3339(), "changes": l.changes}))
+        .collect();
+    submission_deletion_audit::ActiveModel {
+        submission_id: Set(id),
+        service_name: Set(s.service_name.clone()),
+        status: Set(s.status.clone()),
+        submitter_first_name: Set(s.submitter_first_name.clone()),
+        submitter_last_name: Set(s.submitter_last_name.clone()),
+        submitter_affiliation: Set(s.submitter_affiliation.clone()),
+        public_contact_email: Set(s.public_contact_email.clone()),
+        deleted_by: Set(actor.chars().take(200).collect()),
+        deleted_at: Set(Utc::now()),
+        changelog_count: Set(log.len() as i32),
+        changelog_snapshot: Set(serde_json::Value::Array(snapshot)),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    sub::Entity::delete_by_id(id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! The API representation of a submission. Internal fields (`internal_contact_*`, `submission_ip`,
+//! `user_agent_hash`, `data_protection_consent`, `last_change_summary`) are not part of it at all, so they
+//! cannot leave through the API by accident.
+
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::entity::{
+    service_submission as sub, submission_category, submission_edam_operation,
+    submission_edam_topic, submission_license, submission_pi,
+};
+use crate::edam::entity::edam_term;
+use crate::licenses::entity::spdx_license;
+use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryRef {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CenterRef {
+    pub id: Uuid,
+    pub short_name: String,
+    pub full_name: String,
+    pub website: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PiRef {
+    pub id: Uuid,
+    pub last_name: String,
+    pub first_name: String,
+    pub display_name: String,
+    pub institute: String,
+    pub orcid: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EdamRef {
+    pub id: i64,
+    pub uri: String,
+    pub accession: String,
+    pub branch: String,
+    pub label: String,
+    pub url: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Links {
+    #[serde(rename = "self")]
+    pub self_: String,
+    pub schema: String,
+    pub docs: String,
+}
+
+/// A submission as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SubmissionView {
+    pub id: Uuid,
+    #[schema(example = "submitted")]
+    pub status: String,
+    pub submitted_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    #[schema(value_type = String, example = "2026-11-22")]
+    pub date_of_entry: chrono::NaiveDate,
+    pub submitter_first_name: String,
+    pub submitter_last_name: String,
+    pub submitter_affiliation: String,
+    pub register_as_elixir: bool,
+    #[schema(example = "MetaProFi")]
+    pub service_name: String,
+    pub service_description: String,
+    #[schema(example = 2021)]
+    pub year_established: i32,
+    pub service_categories: Vec<CategoryRef>,
+    pub is_toolbox: bool,
+    pub toolbox_name: String,
+    pub user_knowledge_required: String,
+    #[schema(example = "34848984, 10.1093/nar/gkab1000")]
+    pub publications_pmids: String,
+    pub edam_topics: Vec<EdamRef>,
+    pub edam_operations: Vec<EdamRef>,
+    pub responsible_pis: Vec<PiRef>,
+    pub associated_partner_note: String,
+    pub host_institute: String,
+    pub service_center: Option<CenterRef>,
+    pub public_contact_email: String,
+    pub website_url: String,
+    pub terms_of_use_url: String,
+    #[schema(example = json!(["MIT"]))]
+    pub licenses: Vec<String>,
+    pub license_note: String,
+    pub github_url: String,
+    pub biotools_url: String,
+    pub fairsharing_url: String,
+    pub other_registry_url: String,
+    #[schema(example = "yes")]
+    pub kpi_monitoring: String,
+    pub kpi_start_year: String,
+    pub logo_url: Option<String>,
+    pub keywords_uncited: String,
+    pub keywords_seo: String,
+    pub survey_participation: bool,
+    pub comments: String,
+    /// The bio.tools record (filled by the bio.tools integration); `null` until then.
+    #[schema(value_type = Option<Object>)]
+    pub biotoolsrecord: Option<serde_json::Value>,
+    pub primary_maturity_tag: Option<String>,
+    pub secondary_maturity_tags: Vec<String>,
+    pub links: Links,
+}
+
+/// Builds the representation; `root` is the absolute site root with a trailing `/`.
+pub async fn view<C: ConnectionTrait>(
+    db: &C,
+    s: &sub::Model,
+    root: &str,
+) -> Result<SubmissionView, DbErr> {
+    let cat_ids: Vec<i64> = submission_category::Entity::find()
+        .filter(submission_category::Column::SubmissionId.eq(s.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.category_id)
+        .collect();
+    let mut categories: Vec<CategoryRef> = service_category::Entity::find()
+        .filter(service_category::Column::Id.is_in(cat_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| CategoryRef {
+            id: c.id,
+            name: c.name,
+        })
+        .collect();
+    categories.sort_by(|a, b| a.name.cmp(&b.name));
+    let pi_ids: Vec<Uuid> = submission_pi::Entity::find()
+        .filter(submission_pi::Column::SubmissionId.eq(s.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.pi_id)
+        .collect();
+    let mut pis: Vec<PiRef> = pi::Entity::find()
+        .filter(pi::Column::Id.is_in(pi_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| PiRef {
+            display_name: super::diff::pi_display(&p),
+            id: p.id,
+            last_name: p.last_name,
+            first_name: p.first_name,
+            institute: p.institute,
+            orcid: p.orcid,
+        })
+        .collect();
+    pis.sort_by(|a, b| a.display_name.cmp(&b.display_name));
+    let topic_ids: Vec<i64> = submission_edam_topic::Entity::find()
+        .filter(submission_edam_topic::Column::SubmissionId.eq(s.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.edam_term_id)
+        .collect();
+    let op_ids: Vec<i64> = submission_edam_operation::Entity::find()
+        .filter(submission_edam_operation::Column::SubmissionId.eq(s.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.edam_term_id)
+        .collect();
+    let lic_ids: Vec<i64> = submission_license::Entity::find()
+        .filter(submission_license::Column::SubmissionId.eq(s.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.license_id)
+        .collect();
+    let mut licenses: Vec<String> = spdx_license::Entity::find()
+        .filter(spdx_license::Column::Id.is_in(lic_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|l| l.license_id)
+        .collect();
+    licenses.sort();
+    let center = service_center::Entity::find_by_id(s.service_center_id)
+        .one(db)
+        .await?
+        .map(|c| CenterRef {
+            id: c.id,
+            short_name: c.short_name,
+            full_name: c.full_name,
+            website: c.website,
+        });
+    Ok(SubmissionView {
+        id: s.id,
+        status: s.status.clone(),
+        submitted_at: s.submitted_at,
+        updated_at: s.updated_at,
+        date_of_entry: s.date_of_entry,
+        submitter_first_name: s.submitter_first_name.clone(),
+        submitter_last_name: s.submitter_last_name.clone(),
+        submitter_affiliation: s.submitter_affiliation.clone(),
+        register_as_elixir: s.register_as_elixir,
+        service_name: s.service_name.clone(),
+        service_description: s.service_description.clone(),
+        year_established: s.year_established,
+        service_categories: categories,
+        is_toolbox: s.is_toolbox,
+        toolbox_name: s.toolbox_name.clone(),
+        user_knowledge_required: s.user_knowledge_required.clone(),
+        publications_pmids: s.publications_pmids.clone(),
+        edam_topics: edam_refs(db, topic_ids).await?,
+        edam_operations: edam_refs(db, op_ids).await?,
+        responsible_pis: pis,
+        associated_partner_note: s.associated_partner_note.clone(),
+        host_institute: s.host_institute.clone(),
+        service_center: center,
+        public_contact_email: s.public_contact_email.clone(),
+        website_url: s.website_url.clone(),
+        terms_of_use_url: s.terms_of_use_url.clone(),
+        licenses,
+        license_note: s.license_note.clone(),
+        github_url: s.github_url.clone(),
+        biotools_url: s.biotools_url.clone(),
+        fairsharing_url: s.fairsharing_url.clone(),
+        other_registry_url: s.other_registry_url.clone(),
+        kpi_monitoring: s.kpi_monitoring.clone(),
+        kpi_start_year: s.kpi_start_year.clone(),
+        logo_url: s.logo.as_ref().map(|p| format!("{root}media/{p}")),
+        keywords_uncited: s.keywords_uncited.clone(),
+        keywords_seo: s.keywords_seo.clone(),
+        survey_participation: s.survey_participation,
+        comments: s.comments.clone(),
+        biotoolsrecord: None,
+        primary_maturity_tag: s.primary_maturity_tag.clone(),
+        secondary_maturity_tags: s
+            .secondary_maturity_tags
+            .as_ref()
+            .and_then(|v| serde_json::from_value(v.clone()).ok())
+            .unwrap_or_default(),
+        links: Links {
+            self_: format!("{root}api/v1/submissions/{}/", s.id),
+            schema: format!("{root}api/schema/"),
+            docs: format!("{root}api/docs/"),
+        },
+    })
+}
+
+async fn edam_refs<C: ConnectionTrait>(db: &C, ids: Vec<i64>) -> Result<Vec<EdamRef>, DbErr> {
+    let mut terms: Vec<EdamRef> = edam_term::Entity::find()
+        .filter(edam_term::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| EdamRef {
+            id: t.id,
+            url: format!("https://edamontology.org/{}", t.accession),
+            uri: t.uri,
+            accession: t.accession,
+            branch: t.branch,
+            label: t.label,
+        })
+        .collect();
+    terms.sort_by(|a, b| a.label.cmp(&b.label));
+    Ok(terms)
+}
