@@ -5,10 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use super::entity::{
-    service_submission, submission_category, submission_edam_operation, submission_edam_topic,
-    submission_license, submission_pi,
-};
+use super::entity::service_submission;
 use crate::edam::entity::edam_term;
 use crate::licenses::entity::spdx_license;
 use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
@@ -126,56 +123,27 @@ pub async fn snapshot<C: ConnectionTrait>(
             .map(|c| format!("{} — {}", c.short_name, c.full_name))
             .unwrap_or_default(),
     );
-    let cat_ids = submission_category::Entity::find()
-        .filter(submission_category::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.category_id);
+    let ids = super::links::load(db, s.id).await?;
     let cats = service_category::Entity::find()
-        .filter(service_category::Column::Id.is_in(cat_ids))
+        .filter(service_category::Column::Id.is_in(ids.categories))
         .all(db)
         .await?;
     m.insert(
         "service_categories",
         joined(cats.into_iter().map(|c| c.name).collect()),
     );
-    let pi_ids = submission_pi::Entity::find()
-        .filter(submission_pi::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.pi_id);
     let pis = pi::Entity::find()
-        .filter(pi::Column::Id.is_in(pi_ids))
+        .filter(pi::Column::Id.is_in(ids.pis))
         .all(db)
         .await?;
     m.insert(
         "responsible_pis",
         joined(pis.iter().map(pi_display).collect()),
     );
-    let topic_ids = submission_edam_topic::Entity::find()
-        .filter(submission_edam_topic::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.edam_term_id);
-    m.insert("edam_topics", edam_display(db, topic_ids.collect()).await?);
-    let op_ids = submission_edam_operation::Entity::find()
-        .filter(submission_edam_operation::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.edam_term_id);
-    m.insert("edam_operations", edam_display(db, op_ids.collect()).await?);
-    let lic_ids = submission_license::Entity::find()
-        .filter(submission_license::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.license_id);
+    m.insert("edam_topics", edam_display(db, ids.topics).await?);
+    m.insert("edam_operations", edam_display(db, ids.operations).await?);
     let lics = spdx_license::Entity::find()
-        .filter(spdx_license::Column::Id.is_in(lic_ids))
+        .filter(spdx_license::Column::Id.is_in(ids.licenses))
         .all(db)
         .await?;
     m.insert(

@@ -6,6 +6,7 @@ pub mod diff;
 pub mod entity;
 pub mod input;
 pub mod lifecycle;
+pub mod links;
 pub mod logo;
 pub mod rules;
 pub mod service;

@@ -7,10 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::entity::{
-    service_submission as sub, submission_category, submission_edam_operation,
-    submission_edam_topic, submission_license, submission_pi,
-};
+use super::entity::service_submission as sub;
 use crate::edam::entity::edam_term;
 use crate::licenses::entity::spdx_license;
 use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
@@ -120,15 +117,9 @@ pub async fn view<C: ConnectionTrait>(
     s: &sub::Model,
     root: &str,
 ) -> Result<SubmissionView, DbErr> {
-    let cat_ids: Vec<i64> = submission_category::Entity::find()
-        .filter(submission_category::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.category_id)
-        .collect();
+    let ids = super::links::load(db, s.id).await?;
     let mut categories: Vec<CategoryRef> = service_category::Entity::find()
-        .filter(service_category::Column::Id.is_in(cat_ids))
+        .filter(service_category::Column::Id.is_in(ids.categories))
         .all(db)
         .await?
         .into_iter()
@@ -138,15 +129,8 @@ pub async fn view<C: ConnectionTrait>(
         })
         .collect();
     categories.sort_by(|a, b| a.name.cmp(&b.name));
-    let pi_ids: Vec<Uuid> = submission_pi::Entity::find()
-        .filter(submission_pi::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.pi_id)
-        .collect();
     let mut pis: Vec<PiRef> = pi::Entity::find()
-        .filter(pi::Column::Id.is_in(pi_ids))
+        .filter(pi::Column::Id.is_in(ids.pis))
         .all(db)
         .await?
         .into_iter()
@@ -160,29 +144,8 @@ pub async fn view<C: ConnectionTrait>(
         })
         .collect();
     pis.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-    let topic_ids: Vec<i64> = submission_edam_topic::Entity::find()
-        .filter(submission_edam_topic::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.edam_term_id)
-        .collect();
-    let op_ids: Vec<i64> = submission_edam_operation::Entity::find()
-        .filter(submission_edam_operation::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.edam_term_id)
-        .collect();
-    let lic_ids: Vec<i64> = submission_license::Entity::find()
-        .filter(submission_license::Column::SubmissionId.eq(s.id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.license_id)
-        .collect();
     let mut licenses: Vec<String> = spdx_license::Entity::find()
-        .filter(spdx_license::Column::Id.is_in(lic_ids))
+        .filter(spdx_license::Column::Id.is_in(ids.licenses))
         .all(db)
         .await?
         .into_iter()
@@ -216,8 +179,8 @@ pub async fn view<C: ConnectionTrait>(
         toolbox_name: s.toolbox_name.clone(),
         user_knowledge_required: s.user_knowledge_required.clone(),
         publications_pmids: s.publications_pmids.clone(),
-        edam_topics: edam_refs(db, topic_ids).await?,
-        edam_operations: edam_refs(db, op_ids).await?,
+        edam_topics: edam_refs(db, ids.topics).await?,
+        edam_operations: edam_refs(db, ids.operations).await?,
         responsible_pis: pis,
         associated_partner_note: s.associated_partner_note.clone(),
         host_institute: s.host_institute.clone(),
