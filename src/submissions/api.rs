@@ -166,15 +166,26 @@ pub async fn list(
     if let Some(t) = &f.primary_maturity_tag {
         q = q.filter(sub::Column::PrimaryMaturityTag.eq(t.as_str()));
     }
-    if let Some(t) = f
+    // Comma-separated tags: every one must be present.
+    for tag in f
         .secondary_maturity_tags
         .as_deref()
-        .filter(|t| t.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
     {
+        if tag.is_empty() {
+            continue;
+        }
+        if !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(AppError::BadRequest(format!(
+                "Invalid maturity tag '{tag}'."
+            )));
+        }
         q = q.filter(
             Expr::col(sub::Column::SecondaryMaturityTags)
                 .cast_as("text")
-                .like(format!("%\"{t}\"%")),
+                .like(format!("%\"{tag}\"%")),
         );
     }
     q = match f.ordering.as_deref().unwrap_or("-submitted_at") {

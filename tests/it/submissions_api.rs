@@ -814,3 +814,140 @@ async fn set_status_command_moves_a_submission_and_clears_tags() {
     );
     assert!(!ok && t.contains("No submission"), "{t}");
 }
+
+#[tokio::test]
+async fn client_address_user_agent_and_kpi_rules() {
+    let app = TestApp::new().await;
+    let body = valid_body(&app).await;
+    let mut req = Request::post("/api/v1/submissions/")
+        .header("content-type", "application/json")
+        .header("user-agent", "TestClient/1.0")
+        .header("x-forwarded-for", "5.6.7.8")
+        .body(Body::from(body.to_string()))
+        .expect("request");
+    req.extensions_mut().insert(axum::extract::ConnectInfo(
+        "127.0.0.1:9000"
+            .parse::<std::net::SocketAddr>()
+            .expect("addr"),
+    ));
+    let r = app.send(req).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let id = uuid::Uuid::parse_str(r.json()["id"].as_str().unwrap_or_default()).expect("id");
+    let key = format!(
+        "ApiKey {}",
+        r.json()["api_key"].as_str().unwrap_or_default()
+    );
+    let row = service_submission::Entity::find_by_id(id)
+        .one(&app.state.db)
+        .await
+        .expect("q")
+        .expect("row");
+    assert_eq!(
+        row.submission_ip.as_deref(),
+        Some("5.6.7.8"),
+        "client address from the trusted proxy"
+    );
+    use sha2::Digest;
+    assert_eq!(
+        row.user_agent_hash,
+        hex::encode(sha2::Sha256::digest(b"TestClient/1.0"))
+    );
+
+    let url = format!("/api/v1/submissions/{id}/");
+    let r = send(
+        &app,
+        Method::PATCH,
+        &url,
+        Some(&key),
+        Some(&json!({"kpi_monitoring": "yes"})),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "stored start year is empty"
+    );
+    assert!(r.json()["error"]["details"]["kpi_start_year"].is_array());
+    let r = send(
+        &app,
+        Method::PATCH,
+        &url,
+        Some(&key),
+        Some(&json!({"kpi_monitoring": "yes", "kpi_start_year": "2022"})),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    assert_eq!(r.json()["kpi_start_year"], "2022");
+    let r = send(
+        &app,
+        Method::PATCH,
+        &url,
+        Some(&key),
+        Some(&json!({"kpi_start_year": ""})),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "an explicit empty value beats the stored one"
+    );
+}
+
+#[tokio::test]
+async fn secondary_tag_filter_requires_every_tag() {
+    let app = TestApp::new().await;
+    let (id, _) = register(&app).await;
+    approve_with_tags(&app, &id).await;
+    register_second(&app).await;
+    let (_, admin) = service_registry::auth::api_keys::issue_admin_key(
+        &app.state.db,
+        "lister",
+        service_registry::auth::api_keys::AdminScope::Full,
+        "tester",
+    )
+    .await
+    .expect("key");
+    let auth = format!("AdminKey {admin}");
+    let one = send(
+        &app,
+        Method::GET,
+        "/api/v1/submissions/?secondary_maturity_tags=unstable",
+        Some(&auth),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(one["count"], 1);
+    assert_eq!(one["results"][0]["id"], id.as_str());
+    let both = send(
+        &app,
+        Method::GET,
+        "/api/v1/submissions/?secondary_maturity_tags=unstable,secondtag",
+        Some(&auth),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(both["count"], 0, "AND semantics");
+    let all = send(
+        &app,
+        Method::GET,
+        "/api/v1/submissions/?page_size=1",
+        Some(&auth),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(all["count"], 2);
+    assert!(all["next"].as_str().is_some_and(|n| n.contains("page=2")));
+    let mature = send(
+        &app,
+        Method::GET,
+        "/api/v1/submissions/?primary_maturity_tag=mature",
+        Some(&auth),
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(mature["count"], 1);
+}
