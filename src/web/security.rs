@@ -165,3 +165,63 @@ pub fn scrubbed_headers(headers: &axum::http::HeaderMap) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// Whether `host` (a Host header value, port allowed) is one of `allowed` (`*` allows any).
+pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
+    let bare = match host.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => host.rsplit_once(':').map_or(host, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) {
+                h
+            } else {
+                host
+            }
+        }),
+    };
+    allowed.iter().any(|a| {
+        a == "*"
+            || a.eq_ignore_ascii_case(bare)
+            || (a.starts_with('.') && bare.ends_with(a.as_str()))
+    })
+}
+
+/// In production, requests must name an allowed host (`ALLOWED_HOSTS`), so links built from the Host
+/// header cannot be poisoned. Health probes (which use the container's own address) are exempt.
+pub async fn allowed_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let cfg = &state.config;
+    if !cfg.is_dev() && !req.uri().path().starts_with("/health/") {
+        let host = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok());
+        if let Some(host) = host
+            && !host_allowed(host, &cfg.allowed_hosts)
+        {
+            return crate::error::AppError::BadRequest("Invalid Host header.".into())
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
+#[cfg(test)]
+mod host_tests {
+    use super::host_allowed;
+
+    #[test]
+    fn hosts() {
+        let allowed = vec![
+            "registry.example.org".to_string(),
+            ".example.net".to_string(),
+            "::1".to_string(),
+        ];
+        assert!(host_allowed("registry.example.org", &allowed));
+        assert!(host_allowed("REGISTRY.example.org:443", &allowed));
+        assert!(host_allowed("a.example.net", &allowed));
+        assert!(host_allowed("[::1]:8000", &allowed));
+        assert!(!host_allowed("evil.org", &allowed));
+        assert!(!host_allowed("registry.example.org.evil.org", &allowed));
+        assert!(host_allowed("anything", &["*".to_string()]));
+    }
+}

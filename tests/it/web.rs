@@ -167,3 +167,35 @@ async fn api_docs_pages_use_only_local_assets() {
         assert!(html.contains("data-spec-url=\"/api/schema/?format=json\""));
     }
 }
+
+#[tokio::test]
+async fn production_refuses_unknown_host_headers_except_for_health_probes() {
+    let app = TestApp::build(
+        &[
+            ("ENVIRONMENT", "production"),
+            ("ALLOWED_HOSTS", "registry.example.org"),
+        ],
+        axum::Router::new(),
+    )
+    .await;
+    let get = |path: &str, host: &str| {
+        Request::get(path)
+            .header("host", host)
+            .body(Body::empty())
+            .expect("request")
+    };
+    let ok = app.send(get("/", "registry.example.org")).await;
+    assert_eq!(ok.status, StatusCode::OK);
+    let evil = app.send(get("/", "evil.example.com")).await;
+    assert_eq!(evil.status, StatusCode::BAD_REQUEST);
+    assert!(evil.header("content-type").starts_with("text/html"));
+    let api = app.send(get("/api/v1/edam/?q=x", "evil.example.com")).await;
+    assert_eq!(api.status, StatusCode::BAD_REQUEST);
+    assert_eq!(api.json()["error"]["message"], "Invalid Host header.");
+    let probe = app.send(get("/health/live/", "10.0.0.7:8000")).await;
+    assert_eq!(
+        probe.status,
+        StatusCode::OK,
+        "container probes use the container address"
+    );
+}
