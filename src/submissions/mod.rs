@@ -10,4 +10,5 @@ pub mod links;
 pub mod logo;
 pub mod rules;
 pub mod service;
+pub mod validate;
 pub mod view;

@@ -23,5 +23,6 @@ mod reference_data;
 mod roles;
 mod scheduler;
 mod submissions_api;
+mod submissions_lifecycle;
 mod support;
 mod web;
