@@ -133,6 +133,12 @@ fn digests_equal(a: &str, b: &str) -> bool {
 /// The digest to compare against when no row matched, so a miss costs the same comparison as a hit.
 const DUMMY_DIGEST: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// Constant-time check of a looked-up digest against the candidate; a miss is compared with a dummy
+/// digest so it costs the same as a hit.
+fn matches_candidate(stored: Option<&str>, candidate: &str) -> bool {
+    digests_equal(stored.unwrap_or(DUMMY_DIGEST), candidate)
+}
+
 /// Whether a presented token is plausibly a key (bounded length, URL-safe alphabet); anything else is
 /// refused without touching the database.
 pub fn well_formed(token: &str) -> bool {
@@ -279,8 +285,7 @@ pub async fn verify_admin_key<C: ConnectionTrait>(
         .filter(admin_api_key::Column::KeyHash.eq(candidate.as_str()))
         .one(conn)
         .await?;
-    let stored = row.as_ref().map_or(DUMMY_DIGEST, |r| r.key_hash.as_str());
-    let equal = digests_equal(stored, &candidate);
+    let equal = matches_candidate(row.as_ref().map(|r| r.key_hash.as_str()), &candidate);
     let Some(mut row) = row.filter(|r| equal && r.is_active) else {
         return Ok(None);
     };
@@ -307,8 +312,7 @@ pub async fn verify_submission_key<C: ConnectionTrait>(
         .filter(submission_api_key::Column::KeyHash.eq(candidate.as_str()))
         .one(conn)
         .await?;
-    let stored = row.as_ref().map_or(DUMMY_DIGEST, |r| r.key_hash.as_str());
-    let equal = digests_equal(stored, &candidate);
+    let equal = matches_candidate(row.as_ref().map(|r| r.key_hash.as_str()), &candidate);
     let Some(mut row) = row.filter(|r| equal && r.is_active) else {
         return Ok(None);
     };

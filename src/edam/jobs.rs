@@ -27,10 +27,7 @@ impl Job for EdamSyncJob {
     }
     async fn run(&self, ctx: &JobContext, job: &JobRun) -> Result<(), JobError> {
         let source = job
-            .payload
-            .get("url")
-            .and_then(|u| u.as_str())
-            .map(str::to_string)
+            .payload_str("url")
             .unwrap_or_else(|| ctx.config.edam_owl_url.clone());
         match sync_from_source(&ctx.db, &source, BranchFilter::All, false, None, &()).await {
             Ok((_, report)) => {

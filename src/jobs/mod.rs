@@ -49,6 +49,16 @@ pub struct JobRun {
     pub payload: serde_json::Value,
 }
 
+impl JobRun {
+    /// A string field of the payload, e.g. an optional source URL.
+    pub fn payload_str(&self, key: &str) -> Option<String> {
+        self.payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .map(str::to_string)
+    }
+}
+
 /// Why a run failed. A permanent failure (e.g. a malformed payload) goes straight to `failed`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{message}")]

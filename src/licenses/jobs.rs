@@ -25,10 +25,7 @@ impl Job for LicensesSyncJob {
     }
     async fn run(&self, ctx: &JobContext, job: &JobRun) -> Result<(), JobError> {
         let source = job
-            .payload
-            .get("url")
-            .and_then(|u| u.as_str())
-            .map(str::to_string)
+            .payload_str("url")
             .unwrap_or_else(|| ctx.config.spdx_licenses_url.clone());
         match sync_from_source(&ctx.db, &source, false).await {
             Ok(r) => {

@@ -2,10 +2,9 @@
 //! cross-field rules (supplied value, else the stored one); every problem is collected.
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use std::collections::BTreeSet;
 use uuid::Uuid;
 
-use super::entity::{service_submission as sub, submission_license, submission_pi};
+use super::entity::service_submission as sub;
 use super::input::{Errors, FIELDS, Input, Val, add_error};
 use super::rules;
 use crate::edam::entity::edam_term;
@@ -201,22 +200,18 @@ pub async fn validate<C: ConnectionTrait>(
             );
         }
     }
+    // What the stored submission links to (PATCH), read once for the rules below.
+    let stored = match current {
+        Some(c) => Some(super::links::load(db, c.id).await?),
+        None => None,
+    };
     if let Some(Val::Strs(ids)) = input.values.get("licenses") {
         let found = spdx_license::Entity::find()
             .filter(spdx_license::Column::LicenseId.is_in(ids.clone()))
             .all(db)
             .await?;
         // A deprecated licence may stay on a submission that already has it, but is not a new pick.
-        let kept: BTreeSet<i64> = match current {
-            Some(c) => submission_license::Entity::find()
-                .filter(submission_license::Column::SubmissionId.eq(c.id))
-                .all(db)
-                .await?
-                .into_iter()
-                .map(|r| r.license_id)
-                .collect(),
-            None => BTreeSet::new(),
-        };
+        let kept: &[i64] = stored.as_ref().map_or(&[], |l| l.licenses.as_slice());
         for id in ids {
             match found.iter().find(|l| &l.license_id == id) {
                 Some(l) if !l.is_deprecated || kept.contains(&l.id) => {}
@@ -273,7 +268,15 @@ pub async fn validate<C: ConnectionTrait>(
     }
     let partner = match (links.any_partner_pi, current) {
         (Some(p), _) => p,
-        (None, Some(c)) => stored_partner(db, c.id).await?,
+        (None, Some(_)) => {
+            let ids = stored.as_ref().map(|l| l.pis.clone()).unwrap_or_default();
+            pi::Entity::find()
+                .filter(pi::Column::Id.is_in(ids))
+                .filter(pi::Column::IsAssociatedPartner.eq(true))
+                .one(db)
+                .await?
+                .is_some()
+        }
         (None, None) => false,
     };
     if partner
@@ -290,13 +293,9 @@ pub async fn validate<C: ConnectionTrait>(
             "Please provide the name and affiliation of the associated partner.",
         );
     }
-    let has_licenses = match (&links.licenses, current) {
+    let has_licenses = match (&links.licenses, &stored) {
         (Some(l), _) => !l.is_empty(),
-        (None, Some(c)) => submission_license::Entity::find()
-            .filter(submission_license::Column::SubmissionId.eq(c.id))
-            .one(db)
-            .await?
-            .is_some(),
+        (None, Some(s)) => !s.licenses.is_empty(),
         (None, None) => false,
     };
     if !has_licenses
@@ -326,20 +325,4 @@ fn report_missing<T: PartialEq + std::fmt::Display>(
     for id in wanted.iter().filter(|id| !found.contains(id)) {
         add_error(e, field, format!("'{id}' does not exist or is not active."));
     }
-}
-
-async fn stored_partner<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<bool, sea_orm::DbErr> {
-    let ids: Vec<Uuid> = submission_pi::Entity::find()
-        .filter(submission_pi::Column::SubmissionId.eq(id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| r.pi_id)
-        .collect();
-    Ok(pi::Entity::find()
-        .filter(pi::Column::Id.is_in(ids))
-        .filter(pi::Column::IsAssociatedPartner.eq(true))
-        .one(db)
-        .await?
-        .is_some())
 }

@@ -97,6 +97,22 @@ pub async fn send(
     app.send(req.body(body).expect("request")).await
 }
 
+/// An `Authorization` value for a fresh admin key of the given scope.
+pub async fn admin_auth(
+    app: &TestApp,
+    scope: service_registry::auth::api_keys::AdminScope,
+) -> String {
+    let (_, key) = service_registry::auth::api_keys::issue_admin_key(
+        &app.state.db,
+        "test admin",
+        scope,
+        "tester",
+    )
+    .await
+    .expect("admin key");
+    format!("AdminKey {key}")
+}
+
 /// Registers the valid submission; returns (id, "ApiKey …" header value).
 pub async fn register(app: &TestApp) -> (String, String) {
     let body = valid_body(app).await;

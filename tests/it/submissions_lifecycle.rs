@@ -1,7 +1,7 @@
 //! Submissions after registration through the real router: PATCH and the reset rule, status changes,
 //! read-only keys, deletion with audit, listing and its filters.
 
-use crate::submissions_api::{count, register, send, valid_body};
+use crate::submissions_api::{admin_auth, count, register, send, valid_body};
 use crate::support::TestApp;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
@@ -123,15 +123,7 @@ async fn approved_then_patch_follows_the_reset_rule() {
 async fn admin_list_filters_and_paginates() {
     let app = TestApp::new().await;
     let (id, _) = register(&app).await;
-    let (_, admin) = service_registry::auth::api_keys::issue_admin_key(
-        &app.state.db,
-        "test",
-        service_registry::auth::api_keys::AdminScope::Read,
-        "tester",
-    )
-    .await
-    .expect("admin key");
-    let auth = format!("AdminKey {admin}");
+    let auth = admin_auth(&app, service_registry::auth::api_keys::AdminScope::Read).await;
     let r = send(
         &app,
         Method::GET,
@@ -444,15 +436,7 @@ async fn secondary_tag_filter_requires_every_tag() {
     let (id, _) = register(&app).await;
     approve_with_tags(&app, &id).await;
     register_second(&app).await;
-    let (_, admin) = service_registry::auth::api_keys::issue_admin_key(
-        &app.state.db,
-        "lister",
-        service_registry::auth::api_keys::AdminScope::Full,
-        "tester",
-    )
-    .await
-    .expect("key");
-    let auth = format!("AdminKey {admin}");
+    let auth = admin_auth(&app, service_registry::auth::api_keys::AdminScope::Full).await;
     let one = send(
         &app,
         Method::GET,
