@@ -31,6 +31,8 @@ pub struct AppState {
     pub edam: crate::edam::search::SharedIndex,
     /// Rate-limit counters (in Redis when configured, in memory otherwise).
     pub limiter: Arc<crate::web::rate_limit::Limiter>,
+    /// The one time source of requests, the worker and the scheduler (tests swap in a manual clock).
+    pub clock: Arc<dyn crate::jobs::Clock>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
             assets,
             redis,
             edam: Default::default(),
+            clock: Arc::new(crate::jobs::SystemClock),
         })
     }
 

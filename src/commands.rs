@@ -161,8 +161,12 @@ async fn serve(config: Config, roles: crate::jobs::runtime::Roles) -> anyhow::Re
     let bind = config.bind.clone();
     let state = AppState::build(config, db).await?;
     spawn_index_refresh(state.clone());
-    let background =
-        crate::jobs::runtime::Background::start(state.config.clone(), state.db.clone(), roles)?;
+    let background = crate::jobs::runtime::Background::start(
+        state.config.clone(),
+        state.db.clone(),
+        roles,
+        state.clock.clone(),
+    )?;
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(&bind)
         .await

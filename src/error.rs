@@ -23,9 +23,13 @@ pub enum AppError {
     RateLimited { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
+    /// Another writer held the database for longer than a request may wait: 503 with `Retry-After`,
+    /// nothing was written.
+    #[error("The service is busy. Please try again in a moment.")]
+    Busy,
     /// Database errors are never turned into "not found": they are internal errors, logged in full.
     #[error("database error: {0}")]
-    Database(#[from] sea_orm::DbErr),
+    Database(sea_orm::DbErr),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -37,6 +41,20 @@ pub struct ErrorInfo {
     pub message: String,
     pub details: Option<Value>,
 }
+
+impl From<sea_orm::DbErr> for AppError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        if crate::db::write::is_busy(&e) {
+            tracing::warn!(error = %e, "database busy: answered 503");
+            Self::Busy
+        } else {
+            Self::Database(e)
+        }
+    }
+}
+
+/// Seconds a client is asked to wait after a busy database.
+pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 impl AppError {
     pub fn internal(e: impl std::fmt::Display) -> Self {
@@ -52,7 +70,7 @@ impl AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable(_) | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -113,12 +131,21 @@ impl IntoResponse for AppError {
                 info.details = Some(details.clone());
             }
             Self::RateLimited { .. } => {}
+            Self::Busy => {
+                info.code = "busy";
+                info.message = self.to_string();
+            }
             Self::Database(e) => tracing::error!(error = %e, "database error"),
             Self::Internal(e) => tracing::error!(error = %e, "internal error"),
         }
         let mut resp = status.into_response();
-        if let Self::RateLimited { retry_after_secs } = self
-            && let Ok(v) = retry_after_secs.to_string().parse()
+        let retry_after = match self {
+            Self::RateLimited { retry_after_secs } => Some(retry_after_secs),
+            Self::Busy => Some(BUSY_RETRY_AFTER_SECS),
+            _ => None,
+        };
+        if let Some(secs) = retry_after
+            && let Ok(v) = secs.to_string().parse()
         {
             resp.headers_mut().insert(http::header::RETRY_AFTER, v);
         }

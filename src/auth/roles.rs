@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -128,7 +128,7 @@ pub async fn sync_groups(
     db: &DatabaseConnection,
     dry_run: bool,
 ) -> Result<Vec<GroupChange>, sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let known = ensure_catalogue(&txn, dry_run).await?;
     let mut report = Vec::new();
     for (name, wanted) in roles() {

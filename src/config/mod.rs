@@ -130,6 +130,8 @@ pub struct Config {
     pub cors_allow_credentials: bool,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// Jobs one worker process runs at the same time (`WORKER_CONCURRENCY`).
+    pub worker_concurrency: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -329,6 +331,10 @@ impl Config {
             email,
             api_page_size: env.parse("API_PAGE_SIZE")?.unwrap_or(20),
             api_max_page_size: env.parse("API_MAX_PAGE_SIZE")?.unwrap_or(100),
+            worker_concurrency: env
+                .parse::<usize>("WORKER_CONCURRENCY")?
+                .unwrap_or(4)
+                .clamp(1, 64),
             cors_allowed_origins: env.list("CORS_ALLOWED_ORIGINS").unwrap_or_default(),
             cors_allow_credentials: env.bool("CORS_ALLOW_CREDENTIALS")?.unwrap_or(false),
             max_body_bytes: env.parse("MAX_BODY_BYTES")?.unwrap_or(12 * 1024 * 1024),
@@ -442,6 +448,10 @@ impl Config {
                 self.cors_allowed_origins.join(","),
             ),
             ("MAX_BODY_BYTES".into(), self.max_body_bytes.to_string()),
+            (
+                "WORKER_CONCURRENCY".into(),
+                self.worker_concurrency.to_string(),
+            ),
             (
                 "LOG_FORMAT".into(),
                 format!("{:?}", self.log_format).to_lowercase(),

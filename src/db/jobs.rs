@@ -1,4 +1,4 @@
-//! The backend-specific part of the job queue: claiming one due job atomically.
+//! The backend-specific part of the job queue: claiming due jobs atomically, and waking workers.
 //!
 //! PostgreSQL: the candidate row is locked with `FOR UPDATE SKIP LOCKED`, so concurrent workers pass over
 //! each other's rows instead of waiting or double-claiming. SQLite has a single writer: the same
@@ -11,16 +11,17 @@ use uuid::Uuid;
 
 use crate::jobs::entity::job;
 
-/// Claims the oldest due job — queued and due, or running with an expired lease (its worker died) —
-/// for `worker`, with a lease until `locked_until`, and counts the attempt. `only` restricts the claim to
-/// one job id. Returns `None` when there is nothing to claim.
+/// Claims up to `limit` of the oldest due jobs — queued and due, or running with an expired lease (their
+/// worker died) — for `worker`, with a lease until `locked_until`, and counts the attempt. `only`
+/// restricts the claim to one job id. Returns the claimed rows, oldest first (empty when nothing is due).
 pub async fn claim<C: ConnectionTrait>(
     conn: &C,
     worker: &str,
     now: DateTime<Utc>,
     locked_until: DateTime<Utc>,
     only: Option<Uuid>,
-) -> Result<Option<job::Model>, DbErr> {
+    limit: u64,
+) -> Result<Vec<job::Model>, DbErr> {
     let backend = conn.get_database_backend();
     let due =
         "((state = 'queued' AND run_at <= {now}) OR (state = 'running' AND locked_until < {now}))";
@@ -33,10 +34,11 @@ pub async fn claim<C: ConnectionTrait>(
         DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
         _ => "",
     };
+    let limit = limit.max(1);
     let template = format!(
         "UPDATE jobs SET state = 'running', locked_by = {{worker}}, locked_until = {{until}}, \
          attempts = attempts + 1, updated_at = {{now}} \
-         WHERE id = (SELECT id FROM jobs WHERE {due}{only_clause} ORDER BY run_at, created_at LIMIT 1{lock}) \
+         WHERE id IN (SELECT id FROM jobs WHERE {due}{only_clause} ORDER BY run_at, created_at LIMIT {limit}{lock}) \
          AND {due} RETURNING *"
     );
     let mut values: Vec<Value> = Vec::new();
@@ -46,10 +48,48 @@ pub async fn claim<C: ConnectionTrait>(
         "now" => now.into(),
         _ => only.into(),
     });
-    job::Entity::find()
+    let mut rows = job::Entity::find()
         .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .one(conn)
+        .all(conn)
+        .await?;
+    // RETURNING does not keep the subquery's order.
+    rows.sort_by_key(|r| (r.run_at, r.created_at));
+    Ok(rows)
+}
+
+/// The PostgreSQL channel on which enqueues wake sleeping workers.
+pub const WAKE_CHANNEL: &str = "service_registry_jobs";
+
+/// Tells listening workers on PostgreSQL that a job was enqueued. Inside a transaction the notification
+/// is delivered when it commits (and never if it rolls back). A no-op on SQLite, whose workers live in
+/// this process and are woken directly.
+pub async fn notify_enqueued<C: ConnectionTrait>(conn: &C) -> Result<(), DbErr> {
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_notify('{WAKE_CHANNEL}', '')"),
+        ))
+        .await?;
+    }
+    Ok(())
+}
+
+/// On PostgreSQL, a listener on [`WAKE_CHANNEL`] with its own connection; `None` on SQLite.
+pub async fn listen(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<Option<sea_orm::sqlx::postgres::PgListener>, DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let pool = db.get_postgres_connection_pool();
+    let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
         .await
+        .map_err(|e| DbErr::Custom(format!("cannot LISTEN: {e}")))?;
+    listener
+        .listen(WAKE_CHANNEL)
+        .await
+        .map_err(|e| DbErr::Custom(format!("cannot LISTEN: {e}")))?;
+    Ok(Some(listener))
 }
 
 /// Replaces each `{name}` with the backend's next placeholder and pushes its value.

@@ -1,6 +1,9 @@
 //! Database connections and migrations for SQLite and PostgreSQL; the only place with backend-specific SQL.
 
 pub mod jobs;
+pub mod write;
+
+pub use write::{WriteTxn, begin_write, is_busy};
 
 use crate::config::DatabaseConfig;
 use crate::migration::Migrator;

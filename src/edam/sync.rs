@@ -5,7 +5,7 @@
 use sea_orm::sea_query::{CaseStatement, Expr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QuerySelect, Set, TransactionTrait, Unchanged,
+    QueryFilter, QuerySelect, Set, Unchanged,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -85,7 +85,7 @@ pub async fn sync(
     filter: BranchFilter,
     dry_run: bool,
 ) -> Result<SyncReport, sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = edam_term::Entity::find().all(&txn).await?;
     let uri_of_id: HashMap<i64, &str> = existing.iter().map(|r| (r.id, r.uri.as_str())).collect();
     let by_uri: HashMap<&str, &edam_term::Model> =

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, bail};
 use clap::Subcommand;
-use sea_orm::{DatabaseConnection, TransactionTrait};
+use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
 use super::worker::{Outcome, Worker};
@@ -169,7 +169,7 @@ pub async fn send_test_email(config: Config, address: &str) -> anyhow::Result<()
         html,
         message_id: Some(OutgoingEmail::new_message_id(&settings.from)),
     };
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(&db).await?;
     let id = crate::mail::enqueue_email(&txn, &email, now).await?;
     txn.commit().await?;
     println!("Queued test e-mail {id} to {address} via {transport}.");
@@ -235,7 +235,7 @@ pub async fn run_role(
             "the database has {pending} pending migration(s); start the web role (or run `migrate up`) first"
         );
     }
-    let bg = super::runtime::Background::start(Arc::new(config), db, roles)?;
+    let bg = super::runtime::Background::start(Arc::new(config), db, roles, Arc::new(SystemClock))?;
     shutdown.await;
     bg.shutdown().await;
     tracing::info!("shut down cleanly");

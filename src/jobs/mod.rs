@@ -12,6 +12,7 @@ pub mod queue;
 pub mod registry;
 pub mod runtime;
 pub mod scheduler;
+pub mod wake;
 pub mod worker;
 
 use std::sync::Arc;

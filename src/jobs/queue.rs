@@ -32,6 +32,9 @@ pub struct NewJob {
     pub run_at: DateTime<Utc>,
     pub max_attempts: i32,
     pub timeout_secs: i32,
+    /// When it was put on the queue; the caller's clock, like `run_at` (never the wall clock behind a
+    /// test's manual clock).
+    pub enqueued_at: DateTime<Utc>,
 }
 
 impl NewJob {
@@ -42,12 +45,27 @@ impl NewJob {
             run_at,
             max_attempts: DEFAULT_MAX_ATTEMPTS,
             timeout_secs: DEFAULT_TIMEOUT_SECS,
+            enqueued_at: run_at,
+        }
+    }
+
+    /// A job due later than now: `run_at` in the future, enqueued at `now`.
+    pub fn delayed(
+        kind: impl Into<String>,
+        payload: serde_json::Value,
+        now: DateTime<Utc>,
+        run_at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            enqueued_at: now,
+            ..Self::new(kind, payload, run_at)
         }
     }
 }
 
-/// Puts a job on the queue using the caller's connection or transaction: when the caller's transaction
-/// rolls back, the job never existed. Returns the job id.
+/// Puts a job on the queue, due at `run_at` (the caller's "now" for immediate work), using the caller's
+/// connection or transaction: when the caller's transaction rolls back, the job never existed. Returns
+/// the job id.
 pub async fn enqueue<C: ConnectionTrait>(
     conn: &C,
     kind: &str,
@@ -60,7 +78,7 @@ pub async fn enqueue<C: ConnectionTrait>(
 /// [`enqueue`] with explicit attempt and timeout limits.
 pub async fn enqueue_with<C: ConnectionTrait>(conn: &C, new: NewJob) -> Result<Uuid, DbErr> {
     let id = Uuid::new_v4();
-    let now = Utc::now();
+    let now = new.enqueued_at;
     job::Entity::insert(job::ActiveModel {
         id: Set(id),
         kind: Set(new.kind),
@@ -79,6 +97,8 @@ pub async fn enqueue_with<C: ConnectionTrait>(conn: &C, new: NewJob) -> Result<U
     })
     .exec_without_returning(conn)
     .await?;
+    crate::db::jobs::notify_enqueued(conn).await?;
+    super::wake::notify();
     Ok(id)
 }
 

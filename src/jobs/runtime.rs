@@ -8,7 +8,7 @@ use tokio::task::JoinHandle;
 
 use super::scheduler::Scheduler;
 use super::worker::Worker;
-use super::{JobContext, JobRegistry, SystemClock};
+use super::{Clock, JobContext, JobRegistry};
 use crate::config::Config;
 
 /// Which background roles a process runs.
@@ -30,10 +30,10 @@ impl Background {
         config: Arc<Config>,
         db: DatabaseConnection,
         roles: Roles,
+        clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Self> {
         let (stop, rx) = watch::channel(false);
         let mut tasks = Vec::new();
-        let clock = Arc::new(SystemClock);
         if roles.scheduler {
             let scheduler =
                 Scheduler::new(db.clone(), &config, clock.clone()).map_err(anyhow::Error::msg)?;

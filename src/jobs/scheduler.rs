@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use std::str::FromStr;
 use std::sync::Arc;
@@ -185,7 +185,7 @@ impl Scheduler {
         let mut fired = Vec::new();
         for def in self.defs.iter().filter(|d| d.enabled) {
             let next = next_after(&def.cron, self.tz, now).map_err(DbErr::Custom)?;
-            let txn = self.db.begin().await?;
+            let txn = crate::db::begin_write(&self.db).await?;
             let won = schedule::Entity::update_many()
                 .set(schedule::ActiveModel {
                     last_fired_at: Set(Some(now)),

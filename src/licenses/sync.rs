@@ -5,7 +5,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, TransactionTrait, Unchanged,
+    PaginatorTrait, QueryFilter, Set, Unchanged,
 };
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -154,7 +154,7 @@ pub async fn sync(
     list: &LicenseList,
     dry_run: bool,
 ) -> Result<LicenseReport, sea_orm::DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let existing = spdx_license::Entity::find().all(&txn).await?;
     let by_id: HashMap<&str, &spdx_license::Model> = existing
         .iter()

@@ -167,8 +167,14 @@ pub async fn notify_created<C: ConnectionTrait>(
     settings: &MailSettings,
     templates: &Templates,
     data: &SubmissionMailData,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, NotifyError> {
-    send(conn, settings, templates, data, Event::Created, &[], false).await
+    let notice = Notice {
+        event: Event::Created,
+        changes: &[],
+        status_reset: false,
+    };
+    send(conn, settings, templates, data, notice, now).await
 }
 
 /// An edit by the submitter (web or API PATCH): the admin notification always (with the diff table), the
@@ -180,17 +186,14 @@ pub async fn notify_updated<C: ConnectionTrait>(
     data: &SubmissionMailData,
     changes: &[FieldChange],
     status_reset: bool,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, NotifyError> {
-    send(
-        conn,
-        settings,
-        templates,
-        data,
-        Event::Updated,
+    let notice = Notice {
+        event: Event::Updated,
         changes,
         status_reset,
-    )
-    .await
+    };
+    send(conn, settings, templates, data, notice, now).await
 }
 
 /// A status change (admin action or self-deprecation); `data.status` is the new status.
@@ -199,28 +202,37 @@ pub async fn notify_status_changed<C: ConnectionTrait>(
     settings: &MailSettings,
     templates: &Templates,
     data: &SubmissionMailData,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, NotifyError> {
-    send(
-        conn,
-        settings,
-        templates,
-        data,
-        Event::StatusChanged,
-        &[],
-        false,
-    )
-    .await
+    let notice = Notice {
+        event: Event::StatusChanged,
+        changes: &[],
+        status_reset: false,
+    };
+    send(conn, settings, templates, data, notice, now).await
 }
 
+/// What happened, for [`send`].
+struct Notice<'a> {
+    event: Event,
+    changes: &'a [FieldChange],
+    status_reset: bool,
+}
+
+/// Queues the mails of one event, due at `now` (the caller's clock, the same one the worker runs on).
 async fn send<C: ConnectionTrait>(
     conn: &C,
     s: &MailSettings,
     templates: &Templates,
     data: &SubmissionMailData,
-    event: Event,
-    changes: &[FieldChange],
-    status_reset: bool,
+    notice: Notice<'_>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Uuid>, NotifyError> {
+    let Notice {
+        event,
+        changes,
+        status_reset,
+    } = notice;
     let status = status_label(&data.status);
     let name = &data.service_name;
     let (event_label, admin_subject) = match event {
@@ -249,7 +261,6 @@ async fn send<C: ConnectionTrait>(
             site_name => s.site_name,
         },
     };
-    let now = Utc::now();
     let mut ids = Vec::new();
 
     let (text, html) = render_pair(templates, "admin_notification", ctx.clone())?;

@@ -74,7 +74,7 @@ fn unique_violation(e: sea_orm::DbErr, field: &'static str, msg: &str) -> AppErr
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
             AppError::Validation(serde_json::json!({ field: [msg] }))
         }
-        _ => AppError::Database(e),
+        _ => AppError::from(e),
     }
 }
 

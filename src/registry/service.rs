@@ -1,7 +1,7 @@
 //! Loading reference data from a file: every row validated first, then upserted in one transaction, so
 //! re-running the same file changes nothing and a bad file changes nothing at all.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::NotSet, EntityTrait, Set};
 use serde::Deserialize;
 use std::path::Path;
 
@@ -93,7 +93,7 @@ pub async fn load(
     data: &ReferenceData,
 ) -> Result<LoadReport, LoadError> {
     validate(data)?;
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let mut report = LoadReport::default();
 
     let existing = cat::Entity::find().all(&txn).await?;

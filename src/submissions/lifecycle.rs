@@ -1,10 +1,7 @@
 //! Submission lifecycle: statuses and maturity tags, the status transitions (with their change-log
 //! entry and e-mail), the approved-edit reset rule, and the change-log writer shared by every actor.
 
-use chrono::Utc;
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 use std::collections::BTreeSet;
 
 use super::diff::Change;
@@ -81,11 +78,11 @@ pub async fn write_change_log<C: ConnectionTrait>(
     submission: &service_submission::Model,
     actor: &str,
     changes: &[Change],
+    now: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sea_orm::DbErr> {
     if changes.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
     let changes_json =
         serde_json::to_value(changes).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
     submission_change_log::ActiveModel {
@@ -123,7 +120,7 @@ pub async fn set_status(
             STATUSES.join(", ")
         )));
     }
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let current = service_submission::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -140,7 +137,8 @@ pub async fn set_status(
     }];
     let mut am: service_submission::ActiveModel = current.clone().into();
     am.status = Set(target.to_string());
-    am.updated_at = Set(Utc::now());
+    let now = ctx.now();
+    am.updated_at = Set(now);
     if target != "approved" {
         if let Some(tag) = &current.primary_maturity_tag {
             changes.push(Change {
@@ -171,9 +169,9 @@ pub async fn set_status(
         am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
     }
     let updated = am.update(&txn).await?;
-    write_change_log(&txn, &updated, actor, &changes).await?;
+    write_change_log(&txn, &updated, actor, &changes, now).await?;
     let data = super::service::mail_data(&txn, &updated).await?;
-    crate::mail::notifications::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data)
+    crate::mail::notifications::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
     txn.commit().await?;

@@ -2,10 +2,10 @@
 //! request, create (with its first key and the *created* e-mail), patch (with the reset rule, change log
 //! and *updated* e-mail), and delete after writing the deletion audit. Every write is one transaction.
 
-use chrono::{Datelike, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use uuid::Uuid;
 
@@ -27,6 +27,7 @@ pub struct Ctx<'a> {
     pub config: &'a crate::config::Config,
     pub templates: &'a crate::web::templates::Templates,
     pub mail: MailSettings,
+    pub clock: &'a dyn crate::jobs::Clock,
 }
 
 impl<'a> Ctx<'a> {
@@ -36,7 +37,13 @@ impl<'a> Ctx<'a> {
             config: &state.config,
             templates: &state.templates,
             mail: MailSettings::from_config(&state.config),
+            clock: state.clock.as_ref(),
         }
+    }
+
+    /// The current time on the application's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
     }
 }
 
@@ -199,7 +206,7 @@ async fn write_links<C: ConnectionTrait>(
 }
 
 fn current_year(ctx: &Ctx<'_>) -> i32 {
-    Utc::now().with_timezone(&ctx.config.time_zone).year()
+    ctx.now().with_timezone(&ctx.config.time_zone).year()
 }
 
 /// The data the notification e-mails need.
@@ -249,9 +256,9 @@ pub async fn create(
     logo: Option<LogoUpdate>,
     origin: &Origin,
 ) -> Result<(sub::Model, String), AppError> {
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(ctx.db).await?;
     let links = validate(&txn, input, None, current_year(ctx)).await?;
-    let now = Utc::now();
+    let now = ctx.now();
     let mut am = sub::ActiveModel {
         id: Set(Uuid::new_v4()),
         status: Set("submitted".into()),
@@ -289,7 +296,7 @@ pub async fn create(
     .await
     .map_err(AppError::internal)?;
     let data = mail_data(&txn, &row).await?;
-    crate::mail::notifications::notify_created(&txn, &ctx.mail, ctx.templates, &data)
+    crate::mail::notifications::notify_created(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
     txn.commit().await?;
@@ -306,7 +313,7 @@ pub async fn patch(
     logo: Option<LogoUpdate>,
     actor: &str,
 ) -> Result<(sub::Model, Vec<Change>), AppError> {
-    let txn = ctx.db.begin().await?;
+    let txn = crate::db::begin_write(ctx.db).await?;
     let current = sub::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -326,7 +333,8 @@ pub async fn patch(
     let exempt = lifecycle::exempt_fields(&ctx.config.site.submission.no_reset_fields);
     let reset = lifecycle::must_reset(&row.status, &changes, &exempt);
     let mut am: sub::ActiveModel = row.into();
-    am.updated_at = Set(Utc::now());
+    let now = ctx.now();
+    am.updated_at = Set(now);
     if reset {
         am.status = Set("submitted".into());
         am.primary_maturity_tag = Set(None);
@@ -338,7 +346,7 @@ pub async fn patch(
         let after = diff::snapshot(&txn, &row).await?;
         changes = diff::diff(&before, &after);
     }
-    lifecycle::write_change_log(&txn, &row, actor, &changes).await?;
+    lifecycle::write_change_log(&txn, &row, actor, &changes, now).await?;
     let data = mail_data(&txn, &row).await?;
     let mail_changes: Vec<crate::mail::notifications::FieldChange> = changes
         .iter()
@@ -356,6 +364,7 @@ pub async fn patch(
         &data,
         &mail_changes,
         reset,
+        now,
     )
     .await
     .map_err(AppError::internal)?;
@@ -373,8 +382,9 @@ pub async fn delete_with_audit(
     db: &DatabaseConnection,
     id: Uuid,
     actor: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_write(db).await?;
     let s = sub::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -397,7 +407,7 @@ pub async fn delete_with_audit(
         submitter_affiliation: Set(s.submitter_affiliation.clone()),
         public_contact_email: Set(s.public_contact_email.clone()),
         deleted_by: Set(actor.chars().take(200).collect()),
-        deleted_at: Set(Utc::now()),
+        deleted_at: Set(now),
         changelog_count: Set(log.len() as i32),
         changelog_snapshot: Set(serde_json::Value::Array(snapshot)),
         ..Default::default()

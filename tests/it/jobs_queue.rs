@@ -180,9 +180,11 @@ async fn job_of_a_worker_that_died_runs_again_after_its_lease_expires() {
         t0(),
         t0() + Duration::seconds(90),
         None,
+        1,
     )
     .await
     .expect("claim")
+    .pop()
     .expect("claimed");
     assert_eq!(claimed.id, id);
     assert!(

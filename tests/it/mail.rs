@@ -123,6 +123,7 @@ async fn notification_reaches_a_real_smtp_server_as_text_and_html() {
         &settings,
         &app.state.templates,
         &data,
+        crate::jobs_support::t0(),
     )
     .await
     .expect("enqueue");
@@ -259,6 +260,7 @@ async fn file_transport_writes_one_eml_per_mail() {
         &settings,
         &app.state.templates,
         &sample(),
+        crate::jobs_support::t0(),
     )
     .await
     .expect("enqueue");

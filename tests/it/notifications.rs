@@ -66,9 +66,15 @@ async fn created_goes_to_the_office_with_cc_and_admin_link_and_a_receipt_to_the_
     )
     .await;
     let data = sample();
-    let ids = notify_created(&app.state.db, &settings(&app), &app.state.templates, &data)
-        .await
-        .expect("notify");
+    let ids = notify_created(
+        &app.state.db,
+        &settings(&app),
+        &app.state.templates,
+        &data,
+        crate::jobs_support::t0(),
+    )
+    .await
+    .expect("notify");
     assert_eq!(ids.len(), 2);
     let mails = queued_mails(&app.state.db).await;
     let (admin, receipt) = (&mails[0], &mails[1]);
@@ -119,9 +125,15 @@ async fn override_redirects_admin_mail_drops_the_link_and_suppresses_submitter_m
     .await;
     let s = settings(&app);
     let data = sample();
-    notify_created(&app.state.db, &s, &app.state.templates, &data)
-        .await
-        .expect("notify");
+    notify_created(
+        &app.state.db,
+        &s,
+        &app.state.templates,
+        &data,
+        crate::jobs_support::t0(),
+    )
+    .await
+    .expect("notify");
     let changes = [FieldChange {
         field: "service_name".into(),
         label: "Service name".into(),
@@ -135,12 +147,19 @@ async fn override_redirects_admin_mail_drops_the_link_and_suppresses_submitter_m
         &data,
         &changes,
         true,
+        crate::jobs_support::t0(),
     )
     .await
     .expect("notify");
-    notify_status_changed(&app.state.db, &s, &app.state.templates, &data)
-        .await
-        .expect("notify");
+    notify_status_changed(
+        &app.state.db,
+        &s,
+        &app.state.templates,
+        &data,
+        crate::jobs_support::t0(),
+    )
+    .await
+    .expect("notify");
     let mails = queued_mails(&app.state.db).await;
     assert_eq!(
         mails.len(),
@@ -187,6 +206,7 @@ async fn update_mail_has_the_diff_table_and_the_submitter_copy_the_review_notice
         &sample(),
         &changes,
         true,
+        crate::jobs_support::t0(),
     )
     .await
     .expect("notify");
@@ -242,6 +262,7 @@ async fn update_mail_has_the_diff_table_and_the_submitter_copy_the_review_notice
         &sample(),
         &[],
         false,
+        crate::jobs_support::t0(),
     )
     .await
     .expect("notify");
@@ -255,9 +276,15 @@ async fn status_change_subjects_and_message() {
     let app = TestApp::new().await;
     let mut data = sample();
     data.status = "approved".into();
-    notify_status_changed(&app.state.db, &settings(&app), &app.state.templates, &data)
-        .await
-        .expect("notify");
+    notify_status_changed(
+        &app.state.db,
+        &settings(&app),
+        &app.state.templates,
+        &data,
+        crate::jobs_support::t0(),
+    )
+    .await
+    .expect("notify");
     let mails = queued_mails(&app.state.db).await;
     assert_eq!(
         mails[0].subject,
@@ -291,6 +318,7 @@ async fn times_are_shown_in_the_configured_zone_with_the_right_label() {
         &settings(&app),
         &app.state.templates,
         &sample(),
+        crate::jobs_support::t0(),
     )
     .await
     .expect("notify");
@@ -316,6 +344,7 @@ async fn times_are_shown_in_the_configured_zone_with_the_right_label() {
         &settings(&app),
         &app.state.templates,
         &sample(),
+        crate::jobs_support::t0(),
     )
     .await
     .expect("notify");
@@ -333,9 +362,15 @@ async fn times_are_shown_in_the_configured_zone_with_the_right_label() {
 async fn notifications_queued_in_a_rolled_back_transaction_are_never_sent() {
     let app = TestApp::new().await;
     let txn = app.state.db.begin().await.expect("begin");
-    let ids = notify_created(&txn, &settings(&app), &app.state.templates, &sample())
-        .await
-        .expect("notify");
+    let ids = notify_created(
+        &txn,
+        &settings(&app),
+        &app.state.templates,
+        &sample(),
+        crate::jobs_support::t0(),
+    )
+    .await
+    .expect("notify");
     assert_eq!(ids.len(), 2);
     txn.rollback().await.expect("rollback");
     assert!(queued_mails(&app.state.db).await.is_empty());

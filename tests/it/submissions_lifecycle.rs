@@ -246,9 +246,14 @@ async fn read_scope_key_cannot_patch_and_deletion_leaves_an_audit() {
     )
     .await;
     assert_eq!(r.status, StatusCode::OK);
-    service_registry::submissions::service::delete_with_audit(&app.state.db, uid, "admin:alice")
-        .await
-        .expect("delete");
+    service_registry::submissions::service::delete_with_audit(
+        &app.state.db,
+        uid,
+        "admin:alice",
+        chrono::Utc::now(),
+    )
+    .await
+    .expect("delete");
     assert_eq!(count(&app).await, 0);
     assert!(
         change_log(&app, &id).await.is_empty(),

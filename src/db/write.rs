@@ -1,0 +1,150 @@
+//! Write transactions: the one way every writer (API, web, admin, CLI, worker, scheduler) changes data.
+//!
+//! SQLite allows one writer at a time. A deferred transaction that reads first and writes later fails
+//! with `SQLITE_BUSY_SNAPSHOT` (517) when another connection committed in between, and no busy timeout
+//! can help with that. So on SQLite a write transaction
+//! 1. first takes this process's writer lock for the database file (an async mutex, so writers inside
+//!    one process queue up in order instead of sleeping in SQLite's busy handler), then
+//! 2. starts with `BEGIN IMMEDIATE`, which takes the database's write lock up front (other processes on
+//!    the same file, e.g. a CLI command, are waited for by the busy timeout).
+//!
+//! PostgreSQL has row-level locking and needs neither: there a write transaction is a plain `BEGIN`.
+//! When the writer lock cannot be had within [`WRITE_LOCK_TIMEOUT`], the caller gets [`is_busy`] errors
+//! that the application answers with 503 and `Retry-After` (never half-written: nothing was begun).
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
+    QueryResult, SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
+};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+use tokio::sync::OwnedMutexGuard;
+
+/// How long a writer waits for its turn in this process before giving up with a busy error.
+pub const WRITE_LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The message of the error returned when the writer lock could not be had in time; [`is_busy`]
+/// recognises it.
+const WRITER_BUSY: &str = "database is locked: writer lock not acquired in time";
+
+type WriterLock = Arc<tokio::sync::Mutex<()>>;
+
+/// One writer lock per SQLite database file in this process.
+static WRITER_LOCKS: LazyLock<Mutex<HashMap<PathBuf, WriterLock>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn sqlite_path(db: &DatabaseConnection) -> PathBuf {
+    let opts = db.get_sqlite_connection_pool().connect_options();
+    let path = opts.get_filename();
+    std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+fn writer_lock(db: &DatabaseConnection) -> WriterLock {
+    let path = sqlite_path(db);
+    let mut map = WRITER_LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(path).or_default().clone()
+}
+
+/// A transaction that may write. Use it like a [`DatabaseTransaction`] (it is a connection), then
+/// [`WriteTxn::commit`]; dropping it rolls back.
+pub struct WriteTxn {
+    txn: DatabaseTransaction,
+    // Released after the transaction has ended (fields drop in order).
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+/// Begins a write transaction on `db` (see the module documentation).
+pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            let lock = writer_lock(db);
+            let turn = tokio::time::timeout(WRITE_LOCK_TIMEOUT, lock.lock_owned())
+                .await
+                .map_err(|_| DbErr::Custom(WRITER_BUSY.into()))?;
+            let txn = db
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await?;
+            Ok(WriteTxn {
+                txn,
+                _turn: Some(turn),
+            })
+        }
+        _ => Ok(WriteTxn {
+            txn: db.begin().await?,
+            _turn: None,
+        }),
+    }
+}
+
+impl WriteTxn {
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.txn.commit().await
+    }
+
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.txn.rollback().await
+    }
+
+    /// The underlying transaction, for APIs that need the concrete type.
+    pub fn inner(&self) -> &DatabaseTransaction {
+        &self.txn
+    }
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for WriteTxn {
+    fn get_database_backend(&self) -> DbBackend {
+        self.txn.get_database_backend()
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.txn.execute_raw(stmt).await
+    }
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.txn.execute_unprepared(sql).await
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.txn.query_one_raw(stmt).await
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.txn.query_all_raw(stmt).await
+    }
+    fn support_returning(&self) -> bool {
+        self.txn.support_returning()
+    }
+}
+
+/// Whether `e` means "another writer holds the database; try again shortly": SQLite's busy and locked
+/// codes (including `SQLITE_BUSY_SNAPSHOT`), our writer-lock timeout, and PostgreSQL's serialization,
+/// deadlock and lock-timeout failures.
+pub fn is_busy(e: &DbErr) -> bool {
+    let text = e.to_string();
+    if text.contains(WRITER_BUSY) {
+        return true;
+    }
+    let code = match e {
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(s))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(s))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(s)) => s
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.to_string()),
+        _ => None,
+    };
+    match code.as_deref() {
+        // SQLite: SQLITE_BUSY (5) and its extended codes, SQLITE_LOCKED (6) and its extended codes.
+        Some(c)
+            if c.parse::<u32>()
+                .is_ok_and(|n| n & 0xff == 5 || n & 0xff == 6) =>
+        {
+            true
+        }
+        // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
+        Some("40001" | "40P01" | "55P03") => true,
+        _ => text.contains("database is locked") || text.contains("database table is locked"),
+    }
+}
