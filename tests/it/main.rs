@@ -4,6 +4,7 @@
 mod api;
 mod api_keys;
 mod cli;
+mod concurrency;
 mod config;
 mod edam_api;
 mod edam_parse;
