@@ -271,6 +271,14 @@ pub async fn list_admin_keys<C: ConnectionTrait>(
         .await?)
 }
 
+/// `last_used_at` is kept to the minute: a key used again within [`LAST_USED_RESOLUTION_SECS`] is not
+/// written again, so reading with a key costs no write (and no writer lock) on every request.
+pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+fn needs_touch(last: Option<chrono::DateTime<Utc>>, now: chrono::DateTime<Utc>) -> bool {
+    last.is_none_or(|t| now - t >= chrono::Duration::seconds(LAST_USED_RESOLUTION_SECS) || t > now)
+}
+
 /// An active admin key matching the token, with `last_used_at` recorded; `None` for anything else
 /// (malformed, unknown, revoked — indistinguishable to the caller).
 pub async fn verify_admin_key<C: ConnectionTrait>(
@@ -290,12 +298,14 @@ pub async fn verify_admin_key<C: ConnectionTrait>(
         return Ok(None);
     };
     let now = Utc::now();
-    admin_api_key::Entity::update_many()
-        .col_expr(admin_api_key::Column::LastUsedAt, Some(now).into())
-        .filter(admin_api_key::Column::Id.eq(row.id))
-        .exec(conn)
-        .await?;
-    row.last_used_at = Some(now);
+    if needs_touch(row.last_used_at, now) {
+        admin_api_key::Entity::update_many()
+            .col_expr(admin_api_key::Column::LastUsedAt, Some(now).into())
+            .filter(admin_api_key::Column::Id.eq(row.id))
+            .exec(conn)
+            .await?;
+        row.last_used_at = Some(now);
+    }
     Ok(Some(row))
 }
 
@@ -317,18 +327,30 @@ pub async fn verify_submission_key<C: ConnectionTrait>(
         return Ok(None);
     };
     let now = Utc::now();
-    submission_api_key::Entity::update_many()
-        .col_expr(submission_api_key::Column::LastUsedAt, Some(now).into())
-        .filter(submission_api_key::Column::Id.eq(row.id))
-        .exec(conn)
-        .await?;
-    row.last_used_at = Some(now);
+    if needs_touch(row.last_used_at, now) {
+        submission_api_key::Entity::update_many()
+            .col_expr(submission_api_key::Column::LastUsedAt, Some(now).into())
+            .filter(submission_api_key::Column::Id.eq(row.id))
+            .exec(conn)
+            .await?;
+        row.last_used_at = Some(now);
+    }
     Ok(Some(row))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_used_is_written_at_most_once_a_minute() {
+        let t = chrono::DateTime::<Utc>::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        assert!(needs_touch(None, t));
+        assert!(!needs_touch(Some(t), t + chrono::Duration::seconds(59)));
+        assert!(needs_touch(Some(t), t + chrono::Duration::seconds(60)));
+        // A stored time in the future (clock moved back) is corrected.
+        assert!(needs_touch(Some(t + chrono::Duration::hours(1)), t));
+    }
 
     #[test]
     fn keys_are_256_bit_url_safe_and_hashed() {
