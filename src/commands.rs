@@ -344,9 +344,10 @@ async fn create_superuser(
     Ok(())
 }
 
+/// Prompts go to standard error, like every message meant for people (standard output is for results).
 fn prompt(label: &str) -> anyhow::Result<String> {
-    print!("{label}");
-    std::io::stdout().flush()?;
+    eprint!("{label}");
+    std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     Ok(line.trim().to_string())
