@@ -130,6 +130,8 @@ pub struct Config {
     pub cors_allow_credentials: bool,
     pub max_body_bytes: usize,
     pub log_format: LogFormat,
+    /// One compact access-log line per response (tracing target `access`); `LOG_REQUESTS=false` turns it off.
+    pub log_requests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -338,6 +340,7 @@ impl Config {
                 _ if dev => LogFormat::Pretty,
                 _ => LogFormat::Json,
             },
+            log_requests: env.bool("LOG_REQUESTS")?.unwrap_or(true),
             media_root: env
                 .get("MEDIA_ROOT")
                 .map(PathBuf::from)
@@ -446,6 +449,7 @@ impl Config {
                 "LOG_FORMAT".into(),
                 format!("{:?}", self.log_format).to_lowercase(),
             ),
+            ("LOG_REQUESTS".into(), self.log_requests.to_string()),
         ];
         if let Ok(site) = toml_lines(&self.site) {
             out.extend(site);
