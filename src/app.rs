@@ -107,6 +107,7 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         .merge(crate::api::router(&state, extra_v1));
 
     let max_body = state.config.max_body_bytes;
+    // The span ties a request's own log lines together; the access line itself comes from `access_log`.
     let trace = TraceLayer::new_for_http()
         .make_span_with(|req: &Request| {
             let id = req
@@ -120,12 +121,11 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         .on_request(|req: &Request, _span: &Span| {
             tracing::debug!(headers = %security::scrubbed_headers(req.headers()), "request headers");
         })
-        .on_response(|resp: &axum::response::Response, latency: Duration, _span: &Span| {
-            tracing::info!(status = resp.status().as_u16(), latency_ms = latency.as_millis() as u64, "response");
-        });
+        .on_response(());
+    let log_requests = state.config.log_requests;
 
     // Each `layer` call wraps everything before it, so the list reads from innermost to outermost.
-    routes
+    let routes = routes
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -145,9 +145,45 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
             security::security_headers,
         ))
         .layer(CompressionLayer::new())
-        .layer(trace)
+        .layer(trace);
+    // Outside the span (so the line carries its fields once) and inside `request_id` (so it knows the id).
+    let routes = if log_requests {
+        routes.layer(axum::middleware::from_fn(access_log))
+    } else {
+        routes
+    };
+    routes
         .layer(from_fn_with_state(state.clone(), security::request_id))
         .with_state(state)
+}
+
+/// The tracing target of the access log: `RUST_LOG=info,access=off` silences it like `LOG_REQUESTS=false`.
+pub const ACCESS_LOG_TARGET: &str = "access";
+
+/// One compact line per response: method, path (never the query), status, latency, request id.
+async fn access_log(req: Request, next: axum::middleware::Next) -> axum::response::Response {
+    if !tracing::enabled!(target: ACCESS_LOG_TARGET, tracing::Level::INFO) {
+        return next.run(req).await;
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let request_id = req
+        .extensions()
+        .get::<crate::web::RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default();
+    let resp = next.run(req).await;
+    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    tracing::info!(
+        target: ACCESS_LOG_TARGET,
+        method = %method,
+        path = %path,
+        status = resp.status().as_u16(),
+        latency_ms,
+        request_id = %request_id
+    );
+    resp
 }
 
 async fn not_found() -> crate::error::AppError {

@@ -132,8 +132,10 @@ fn init_tracing(config: &Config) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
+    // Colour codes only for a terminal: in a log file they are noise (and bytes).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match config.log_format {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
@@ -348,9 +350,10 @@ async fn create_superuser(
     Ok(())
 }
 
+/// Prompts go to standard error, like every message meant for people (standard output is for results).
 fn prompt(label: &str) -> anyhow::Result<String> {
-    print!("{label}");
-    std::io::stdout().flush()?;
+    eprint!("{label}");
+    std::io::stderr().flush()?;
     let mut line = String::new();
     std::io::stdin().read_line(&mut line)?;
     Ok(line.trim().to_string())

@@ -1,5 +1,6 @@
 //! `service-registry admin-key create|list|revoke`: operators manage admin API keys from the shell.
-//! The plaintext is printed once by `create` and never again; `list` never shows hashes.
+//! The plaintext is printed once by `create` (alone on standard output; messages go to standard error)
+//! and never again; `list` never shows hashes.
 
 use clap::{Subcommand, ValueEnum};
 use uuid::Uuid;
@@ -17,7 +18,7 @@ pub enum ScopeArg {
 
 #[derive(Debug, Subcommand)]
 pub enum AdminKeyAction {
-    /// Create a key and print it once (it cannot be shown again).
+    /// Create a key and print it once, alone on standard output (it cannot be shown again).
     Create {
         /// `read` (GET only) or `full` (everything).
         #[arg(long, value_enum)]
@@ -50,17 +51,17 @@ pub async fn run(config: &Config, action: AdminKeyAction) -> anyhow::Result<()> 
             let created_by = std::env::var("USER").unwrap_or_else(|_| "cli".into());
             let (row, plaintext) =
                 api_keys::issue_admin_key(&db, &label, scope, &format!("cli:{created_by}")).await?;
-            println!(
+            // Standard output carries the key alone, so `KEY=$(service-registry admin-key create …)`
+            // captures exactly it; everything meant for people goes to standard error.
+            eprintln!(
                 "Created admin key {} ({scope}, label '{}').",
                 row.id, row.label
             );
-            println!();
-            println!("    {plaintext}");
-            println!();
-            println!(
+            eprintln!(
                 "WARNING: copy this key now; it is stored only as a hash and cannot be shown again."
             );
-            println!("Use it as: Authorization: AdminKey <key>");
+            eprintln!("Use it as: Authorization: AdminKey <key>");
+            println!("{plaintext}");
         }
         AdminKeyAction::List => {
             let rows = api_keys::list_admin_keys(&db).await?;

@@ -132,6 +132,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Jobs one worker process runs at the same time (`WORKER_CONCURRENCY`).
     pub worker_concurrency: usize,
+    /// One compact access-log line per response (tracing target `access`); `LOG_REQUESTS=false` turns it off.
+    pub log_requests: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,6 +346,7 @@ impl Config {
                 _ if dev => LogFormat::Pretty,
                 _ => LogFormat::Json,
             },
+            log_requests: env.bool("LOG_REQUESTS")?.unwrap_or(true),
             media_root: env
                 .get("MEDIA_ROOT")
                 .map(PathBuf::from)
@@ -456,6 +459,7 @@ impl Config {
                 "LOG_FORMAT".into(),
                 format!("{:?}", self.log_format).to_lowercase(),
             ),
+            ("LOG_REQUESTS".into(), self.log_requests.to_string()),
         ];
         if let Ok(site) = toml_lines(&self.site) {
             out.extend(site);

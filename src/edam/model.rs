@@ -105,18 +105,54 @@ pub fn accession_of(uri: &str) -> Option<(String, Branch, i32)> {
     Some((rest.to_string(), branch, number))
 }
 
-/// Appends synonyms trimmed, without empties or duplicates, keeping first-seen order.
-pub fn push_synonyms<'a>(into: &mut Vec<String>, items: impl IntoIterator<Item = &'a str>) {
-    for s in items {
-        let s = s.trim();
-        if !s.is_empty() && !into.iter().any(|x| x == s) {
-            into.push(s.to_string());
-        }
-    }
+/// Text as stored: every run of whitespace (line breaks included) becomes one space, ends trimmed. The
+/// OWL and TSV files of one release break long definitions differently; this makes them agree.
+pub fn normalize_space(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Builds a term from its fields, applying the rules shared by both file formats; `None` when the class
-/// is not an EDAM concept or has no label.
+/// An IRI is a reference to another vocabulary's term (`rdf:resource` in OWL), not a name.
+fn is_iri(s: &str) -> bool {
+    (s.starts_with("http://") || s.starts_with("https://")) && !s.contains(' ')
+}
+
+/// Synonyms as stored: split at `|`, whitespace normalised, without empties and IRIs, sorted
+/// (case-insensitively, then exactly) and without duplicates. The two file formats list synonyms in
+/// different orders, and the TSV cannot hold a `|` inside one (it separates list items there), so the
+/// OWL's `BioXSD|BioJSON|BioYAML` is read as the three alternatives it names, as the TSV has it.
+pub fn normalize_synonyms<S: AsRef<str>>(items: impl IntoIterator<Item = S>) -> Vec<String> {
+    let mut out: Vec<String> = items
+        .into_iter()
+        .flat_map(|s| {
+            s.as_ref()
+                .split('|')
+                .map(normalize_space)
+                .collect::<Vec<_>>()
+        })
+        .filter(|s| !s.is_empty() && !is_iri(s))
+        .collect();
+    out.sort_by(|a, b| {
+        a.to_lowercase()
+            .cmp(&b.to_lowercase())
+            .then_with(|| a.cmp(b))
+    });
+    out.dedup();
+    out
+}
+
+/// The parent stored for a term: of its named EDAM superclasses, the first in sorted order (the order
+/// the OWL release lists them in; the TSV lists some differently). `None` when there is none.
+pub fn primary_parent<S: AsRef<str>>(parents: impl IntoIterator<Item = S>) -> Option<String> {
+    parents
+        .into_iter()
+        .map(|p| p.as_ref().trim().to_string())
+        .filter(|p| accession_of(p).is_some())
+        .min()
+}
+
+/// Builds a term from its fields, applying the rules shared by both file formats so that the OWL and
+/// the TSV of one release give identical terms; `None` when the class is not an EDAM concept or has
+/// no label.
 pub fn build_term(
     uri: &str,
     label: &str,
@@ -126,23 +162,18 @@ pub fn build_term(
     is_obsolete: bool,
 ) -> Option<ParsedTerm> {
     let (accession, branch, sort_order) = accession_of(uri.trim())?;
-    let label = label.trim();
+    let label = normalize_space(label);
     if label.is_empty() {
         return None;
     }
-    let parent_uri = parents
-        .iter()
-        .map(|p| p.trim())
-        .find(|p| accession_of(p).is_some())
-        .map(str::to_string);
     Some(ParsedTerm {
         uri: uri.trim().to_string(),
         accession,
         branch,
-        label: label.to_string(),
-        definition: definition.trim().to_string(),
-        synonyms,
-        parent_uri,
+        label,
+        definition: normalize_space(definition),
+        synonyms: normalize_synonyms(synonyms),
+        parent_uri: primary_parent(parents),
         is_obsolete,
         sort_order,
     })
@@ -165,9 +196,37 @@ mod tests {
     }
 
     #[test]
-    fn synonyms_keep_order_without_duplicates() {
-        let mut v = Vec::new();
-        push_synonyms(&mut v, ["b", " a ", "", "b", "c"]);
-        assert_eq!(v, ["b", "a", "c"]);
+    fn synonyms_are_normalised_sorted_and_unique() {
+        let v = normalize_synonyms([
+            "b",
+            " a ",
+            "",
+            "b",
+            "C\n  d|e",
+            "http://purl.org/dc/elements/1.1/identifier",
+            "B",
+        ]);
+        assert_eq!(v, ["a", "B", "b", "C d", "e"]);
+    }
+
+    #[test]
+    fn whitespace_and_parents() {
+        assert_eq!(
+            normalize_space("  one\n two\t\tthree \r\n"),
+            "one two three"
+        );
+        let parents = [
+            "http://edamontology.org/topic_3391",
+            "http://www.w3.org/2002/07/owl#Thing",
+            " http://edamontology.org/topic_0622",
+        ];
+        assert_eq!(
+            primary_parent(parents).as_deref(),
+            Some("http://edamontology.org/topic_0622")
+        );
+        assert_eq!(
+            primary_parent(["http://www.w3.org/2002/07/owl#Thing"]),
+            None
+        );
     }
 }

@@ -6,7 +6,7 @@ use quick_xml::name::{Namespace, ResolveResult};
 use quick_xml::reader::NsReader;
 use std::collections::HashMap;
 
-use super::model::{Release, build_term, push_synonyms};
+use super::model::{Release, build_term};
 
 const RDF: &[u8] = b"http://www.w3.org/1999/02/22-rdf-syntax-ns#";
 const RDFS: &[u8] = b"http://www.w3.org/2000/01/rdf-schema#";
@@ -352,10 +352,7 @@ fn finish_element(st: &mut State) {
         }
         1 => match std::mem::replace(container, Container::None) {
             Container::Class(c) => {
-                let mut synonyms = Vec::new();
-                for group in &c.synonyms {
-                    push_synonyms(&mut synonyms, group.iter().map(String::as_str));
-                }
+                let synonyms = c.synonyms.concat();
                 let definition = c.definition.or(c.comment).unwrap_or_default();
                 if let Some(term) = build_term(
                     &c.about,

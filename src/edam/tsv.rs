@@ -1,7 +1,7 @@
 //! Parser for EDAM releases in the TSV format (as shipped by EDAM and by the PyPI package
 //! `edam-ontology`): one row per class, columns found by their header names, `|` between list items.
 
-use super::model::{Release, build_term, push_synonyms};
+use super::model::{Release, build_term};
 
 const OBO: &str = "http://www.geneontology.org/formats/oboInOwl#";
 
@@ -15,11 +15,13 @@ pub enum TsvError {
     Empty,
 }
 
-/// Fields may be quoted CSV-style: `"a ""b"" c"` → `a "b" c`.
+/// Fields may be quoted CSV-style: `"a ""b"" c"` → `a "b" c`. Inside a quoted field `\"` is a quote too:
+/// the EDAM 1.25 TSV writes one label as `"Ensembl ID (""Ornithorhynchus anatinus\"")"`, which its
+/// OWL release has as `Ensembl ID ("Ornithorhynchus anatinus")`.
 fn unquote(field: &str) -> String {
     let f = field.trim();
     match f.strip_prefix('"').and_then(|x| x.strip_suffix('"')) {
-        Some(inner) if f.len() >= 2 => inner.replace("\"\"", "\""),
+        Some(inner) if f.len() >= 2 => inner.replace("\"\"", "\"").replace("\\\"", "\""),
         _ => f.to_string(),
     }
 }
@@ -72,14 +74,15 @@ pub fn parse(input: &[u8], version: &str) -> Result<Release, TsvError> {
             })
             .unwrap_or_default()
         };
-        let mut synonyms = Vec::new();
-        if synonym_cols.iter().any(Option::is_some) {
-            for c in &synonym_cols {
-                push_synonyms(&mut synonyms, list(*c));
-            }
+        let synonyms: Vec<String> = if synonym_cols.iter().any(Option::is_some) {
+            synonym_cols
+                .iter()
+                .flat_map(|c| list(*c))
+                .map(str::to_string)
+                .collect()
         } else {
-            push_synonyms(&mut synonyms, list(synonyms_all));
-        }
+            list(synonyms_all).into_iter().map(str::to_string).collect()
+        };
         // The dedicated definition column when present, else the first of the combined definitions.
         let definition = has_definition
             .map(cell)

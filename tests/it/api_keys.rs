@@ -1,7 +1,7 @@
 //! API keys through the real router: the uniform 403 for missing/malformed/unknown/revoked keys,
 //! scopes, 404 for another submission, hashed storage, `last_used_at`, and the `admin-key` CLI.
 
-use crate::support::{TestApp, run_bin};
+use crate::support::{TestApp, run_bin, run_bin_split};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Path;
@@ -299,22 +299,39 @@ fn admin_key_cli_creates_lists_and_revokes() {
     let (ok, out) = run(&["migrate", "up"]);
     assert!(ok, "{out}");
 
-    let (ok, out) = run(&[
-        "admin-key",
-        "create",
-        "--scope",
-        "read",
-        "--label",
-        "ops dashboard",
-    ]);
-    assert!(ok, "{out}");
-    assert!(out.contains("cannot be shown again"), "{out}");
+    // The key alone on standard output (so `KEY=$(…)` captures it), the messages on standard error.
+    let out = run_bin_split(
+        tmp.path(),
+        &[
+            "admin-key",
+            "create",
+            "--scope",
+            "read",
+            "--label",
+            "ops dashboard",
+        ],
+    );
+    assert!(out.success, "{}{}", out.stdout, out.stderr);
     let key = out
-        .lines()
-        .map(str::trim)
-        .find(|l| l.len() == 43 && api_keys::well_formed(l))
-        .expect("the key is printed on a line of its own")
-        .to_string();
+        .stdout
+        .strip_suffix('\n')
+        .expect("the key line ends with a newline");
+    assert!(
+        !key.contains('\n') && key.len() == 43 && api_keys::well_formed(key),
+        "stdout must be exactly the key line: {:?}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains("cannot be shown again"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("ops dashboard"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains(key),
+        "the key is not repeated on stderr"
+    );
+    let key = key.to_string();
 
     let (ok, list) = run(&["admin-key", "list"]);
     assert!(ok, "{list}");

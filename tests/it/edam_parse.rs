@@ -96,13 +96,13 @@ fn fixture_rules_definition_synonyms_parents_obsolete() {
     );
     assert_eq!(
         t.synonyms,
-        ["Protein analysis", "Metaproteomics", "Peptidomics"],
-        "exact, narrow, related; no duplicates"
+        ["Metaproteomics", "Peptidomics", "Protein analysis"],
+        "exact, narrow, broad, related: sorted, no duplicates"
     );
-    // The restriction is not a parent; the first named EDAM class is.
+    // The restriction is not a parent; of the named EDAM classes, the first in sorted order is.
     assert_eq!(
         t.parent_uri.as_deref(),
-        Some("http://edamontology.org/topic_3391")
+        Some("http://edamontology.org/topic_0003")
     );
     assert_eq!(t.sort_order, 121);
     let comment_only = &r.terms[3];

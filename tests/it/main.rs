@@ -1,6 +1,7 @@
 //! Integration tests: the real router, the real database (SQLite per test, or PostgreSQL when
 //! `TEST_DATABASE_URL` is set), and the real binary for command-line behaviour.
 
+mod access_log;
 mod api;
 mod api_keys;
 mod cli;

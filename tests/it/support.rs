@@ -233,8 +233,15 @@ pub fn shared_data(rel: &str) -> Option<PathBuf> {
     }
 }
 
-/// Runs the binary with a clean environment and its data under `dir`: (success, stdout + stderr).
-pub fn run_bin(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+/// What one run of the binary wrote, each stream on its own.
+pub struct BinOutput {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Runs the binary with a clean environment and its data under `dir`, keeping stdout and stderr apart.
+pub fn run_bin_split(dir: &std::path::Path, args: &[&str]) -> BinOutput {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -244,12 +251,15 @@ pub fn run_bin(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
         .args(args)
         .output()
         .expect("run the binary");
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    BinOutput {
+        success: out.status.success(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Runs the binary with a clean environment and its data under `dir`: (success, stdout + stderr).
+pub fn run_bin(dir: &std::path::Path, args: &[&str]) -> (bool, String) {
+    let out = run_bin_split(dir, args);
+    (out.success, format!("{}{}", out.stdout, out.stderr))
 }
