@@ -132,6 +132,7 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(security::reject_nul))
         .layer(from_fn_with_state(state.clone(), security::allowed_host))
         .layer(from_fn_with_state(
             state.clone(),

@@ -2,7 +2,7 @@
 //! its own key (or an admin key). Handlers only extract, call the service and shape the response.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -275,10 +275,16 @@ pub async fn update(
     ))
 }
 
-async fn put_not_supported(_headers: HeaderMap) -> AppError {
-    AppError::MethodNotAllowed(
-        "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
+/// PUT is routed (so its 405 can explain what to use instead) and therefore gets no `Allow` header
+/// from the method router: it is set here, in the router's own format.
+async fn put_not_supported() -> Response {
+    (
+        [(axum::http::header::ALLOW, "GET,HEAD,PATCH")],
+        AppError::MethodNotAllowed(
+            "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
+        ),
     )
+        .into_response()
 }
 
 pub fn routes(state: &AppState) -> Router<AppState> {

@@ -205,6 +205,24 @@ pub async fn allowed_host(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// A NUL byte in the path or the query (`%00`; the URI itself cannot carry a raw one) is refused with a
+/// 400 before any handler runs: PostgreSQL refuses NUL in text, and no identifier or filter value of
+/// ours contains one. One check here instead of one in every extractor.
+pub async fn reject_nul(req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let has_nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| p.as_str().as_bytes().windows(3).any(|w| w == b"%00"));
+    if has_nul {
+        return crate::error::AppError::BadRequest(
+            "The URL must not contain NUL characters.".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod host_tests {
     use super::host_allowed;

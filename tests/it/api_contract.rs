@@ -1,6 +1,7 @@
 //! The API contract the original's clients rely on, through the real router: plain arrays for the
 //! reference lists, one pagination rule (`page=last`, 404 past the end, 400 for a bad `page_size`, no
-//! overflow for huge numbers) and links from the request's own origin.
+//! overflow for huge numbers), links from the request's own origin, NUL bytes refused before the
+//! database, and `Allow` on every 405.
 
 use crate::reference_api::{keys, req};
 use crate::submissions_api::{admin_auth, send, valid_body};
@@ -296,4 +297,94 @@ async fn link_scheme_follows_only_trusted_proxies_and_unknown_hosts_get_the_publ
         other.json()["next"],
         format!("{site}/api/v1/submissions/?page_size=1&page=2")
     );
+}
+
+#[tokio::test]
+async fn nul_bytes_in_path_or_query_are_refused_before_the_database() {
+    let app = TestApp::new().await;
+    let admin = admin_auth(&app, AdminScope::Full).await;
+    for path in [
+        "/api/v1/edam/%00/",
+        "/api/v1/edam/topic_%000121/",
+        "/api/v1/edam/?q=%00",
+        "/api/v1/edam/?branch=%00",
+        "/api/v1/submissions/?status=%00",
+        "/api/v1/submissions/?service_center=%00",
+        "/api/v1/submissions/?%00=x",
+        "/api/v1/submissions/%00/",
+        "/api/v1/categories/%00/",
+        "/api/v1/service-centers/%00/",
+        "/api/v1/pis/?is_active=tr%00ue",
+    ] {
+        for auth in [None, Some(admin.as_str())] {
+            let r = send(&app, Method::GET, path, auth, None).await;
+            assert_envelope(&r, 400, "bad_request");
+        }
+    }
+    let r = send(
+        &app,
+        Method::PATCH,
+        "/api/v1/submissions/%00/",
+        Some(&admin),
+        Some(&json!({})),
+    )
+    .await;
+    assert_envelope(&r, 400, "bad_request");
+    // Pages get the HTML error page, not a database error.
+    let page = app.get("/edam/search/?q=%00").await;
+    assert_eq!(page.status, StatusCode::BAD_REQUEST);
+    // An encoded percent sign followed by zeros is not a NUL.
+    let r = send(&app, Method::GET, "/api/v1/edam/?q=%2500", None, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+fn allow(r: &TestResponse) -> Vec<String> {
+    let mut methods: Vec<String> = r
+        .header("allow")
+        .split(',')
+        .map(|m| m.trim().to_string())
+        .filter(|m| !m.is_empty())
+        .collect();
+    methods.sort();
+    methods
+}
+
+#[tokio::test]
+async fn every_405_names_the_allowed_methods() {
+    let app = TestApp::new().await;
+    let admin = admin_auth(&app, AdminScope::Full).await;
+    let cases: [(Method, &str, &[&str]); 7] = [
+        (
+            Method::DELETE,
+            "/api/v1/categories/",
+            &["GET", "HEAD", "POST"],
+        ),
+        (
+            Method::POST,
+            "/api/v1/pis/00000000-0000-0000-0000-000000000000/",
+            &["DELETE", "GET", "HEAD", "PATCH", "PUT"],
+        ),
+        (
+            Method::DELETE,
+            "/api/v1/submissions/",
+            &["GET", "HEAD", "POST"],
+        ),
+        (Method::POST, "/api/v1/edam/", &["GET", "HEAD"]),
+        (Method::DELETE, "/api/schema/", &["GET", "HEAD"]),
+        (Method::POST, "/health/ready/", &["GET", "HEAD"]),
+        // PUT is routed (to explain itself), so its Allow is set by the handler.
+        (
+            Method::PUT,
+            "/api/v1/submissions/00000000-0000-0000-0000-000000000000/",
+            &["GET", "HEAD", "PATCH"],
+        ),
+    ];
+    for (method, path, expected) in cases {
+        let r = send(&app, method.clone(), path, Some(&admin), Some(&json!({}))).await;
+        assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(allow(&r), expected, "{method} {path}");
+        if path.starts_with("/api/") {
+            assert_envelope(&r, 405, "method_not_allowed");
+        }
+    }
 }
