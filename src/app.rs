@@ -31,6 +31,9 @@ pub struct AppState {
     pub edam: crate::edam::search::SharedIndex,
     /// Rate-limit counters (in Redis when configured, in memory otherwise).
     pub limiter: Arc<crate::web::rate_limit::Limiter>,
+    /// Set once readiness has seen every migration applied; migrations only run at start-up, so from
+    /// then on a readiness probe costs one database ping and nothing more.
+    pub migrations_applied: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -52,6 +55,7 @@ impl AppState {
             assets,
             redis,
             edam: Default::default(),
+            migrations_applied: Default::default(),
         })
     }
 
