@@ -137,6 +137,7 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         ))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn(security::reject_nul))
+        .layer(from_fn_with_state(state.clone(), security::https_redirect))
         .layer(from_fn_with_state(state.clone(), security::allowed_host))
         .layer(from_fn_with_state(
             state.clone(),
