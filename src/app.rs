@@ -33,6 +33,9 @@ pub struct AppState {
     pub limiter: Arc<crate::web::rate_limit::Limiter>,
     /// The one time source of requests, the worker and the scheduler (tests swap in a manual clock).
     pub clock: Arc<dyn crate::jobs::Clock>,
+    /// Set once readiness has seen every migration applied; migrations only run at start-up, so from
+    /// then on a readiness probe costs one database ping and nothing more.
+    pub migrations_applied: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
             redis,
             edam: Default::default(),
             clock: Arc::new(crate::jobs::SystemClock),
+            migrations_applied: Default::default(),
         })
     }
 
@@ -135,6 +139,8 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn(security::reject_nul))
+        .layer(from_fn_with_state(state.clone(), security::https_redirect))
         .layer(from_fn_with_state(state.clone(), security::allowed_host))
         .layer(from_fn_with_state(
             state.clone(),

@@ -117,6 +117,8 @@ pub struct Config {
     pub edam_owl_url: String,
     pub spdx_licenses_url: String,
     pub hsts_seconds: u64,
+    /// Production only: plain-HTTP requests are redirected (301) to https (`SECURE_SSL_REDIRECT`).
+    pub secure_ssl_redirect: bool,
     pub secure_cookies: bool,
     pub session_cookie_age: u64,
     pub altcha_hmac_key: Secret,
@@ -324,6 +326,7 @@ impl Config {
             forwarded_allow_ips,
             admin_url_prefix,
             hsts_seconds: env.parse("HSTS_SECONDS")?.unwrap_or(31_536_000),
+            secure_ssl_redirect: env.bool("SECURE_SSL_REDIRECT")?.unwrap_or(true),
             secure_cookies: env.bool("SESSION_COOKIE_SECURE")?.unwrap_or(!debug),
             session_cookie_age: env.parse("SESSION_COOKIE_AGE")?.unwrap_or(3600),
             altcha_hmac_key: env.secret("ALTCHA_HMAC_KEY")?.unwrap_or_default(),
@@ -394,6 +397,10 @@ impl Config {
             ("EDAM_OWL_URL".into(), self.edam_owl_url.clone()),
             ("SPDX_LICENSES_URL".into(), self.spdx_licenses_url.clone()),
             ("HSTS_SECONDS".into(), self.hsts_seconds.to_string()),
+            (
+                "SECURE_SSL_REDIRECT".into(),
+                (self.secure_ssl_redirect && !self.is_dev()).to_string(),
+            ),
             (
                 "SESSION_COOKIE_SECURE".into(),
                 self.secure_cookies.to_string(),

@@ -1,17 +1,16 @@
 //! Reference data over the API: `/api/v1/categories/`, `/api/v1/service-centers/`, `/api/v1/pis/`.
 //!
-//! Admin keys only (read scope: GET/HEAD; full scope: everything). Lists are paginated and filter on
+//! Admin keys only (read scope: GET/HEAD; full scope: everything). Lists are plain JSON arrays (these are
+//! small reference lists; the original does not paginate them either) and filter on
 //! `?is_active=true|false`; POST creates, PUT replaces, PATCH changes the given fields, DELETE is a soft
 //! delete (`is_active = false`, 204, idempotent). Text is NFC-normalised and stripped of control
 //! characters (NUL included); every field error is reported at once; unknown fields are refused.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use utoipa::IntoParams;
@@ -21,7 +20,6 @@ use super::entity::{service_category as cat, service_center as center};
 use super::model::{CategoryInput, FieldErrors, ServiceCenterInput};
 use crate::api::auth::ApiPrincipal;
 use crate::api::json::ApiJson;
-use crate::api::pagination::{Page, PageParams, PageRequest};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 
@@ -35,10 +33,6 @@ pub use super::api_types::{
 pub struct ListParams {
     /// `true`: active rows only; `false`: inactive rows only; absent: both.
     pub is_active: Option<String>,
-    /// 1-based page number.
-    pub page: Option<u64>,
-    /// Items per page (capped by `API_MAX_PAGE_SIZE`).
-    pub page_size: Option<u64>,
 }
 
 /// The one text cleaner of this API: NFC, no control characters (NUL included), trimmed.
@@ -76,37 +70,6 @@ fn unique_violation(e: sea_orm::DbErr, field: &'static str, msg: &str) -> AppErr
         }
         _ => AppError::from(e),
     }
-}
-
-/// Absolute URL of the list, for the pagination links.
-pub(super) fn list_url(state: &AppState, headers: &HeaderMap, uri: &Uri) -> String {
-    let site = state.config.site.site.url.trim_end_matches('/');
-    if !site.is_empty() {
-        return format!("{site}{}", uri.path());
-    }
-    let host = headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}{}", uri.path())
-}
-
-pub(super) fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
-}
-
-pub(super) fn page_request(state: &AppState, p: &ListParams) -> AppResult<PageRequest> {
-    let params = PageParams {
-        page: p.page,
-        page_size: p.page_size,
-    };
-    PageRequest::new(
-        &params,
-        state.config.api_page_size,
-        state.config.api_max_page_size,
-    )
 }
 
 pub(super) fn parse_uuid(id: &str, what: &str) -> AppResult<Uuid> {
@@ -182,30 +145,17 @@ pub async fn list_categories(
     State(state): State<AppState>,
     principal: ApiPrincipal,
     Query(p): Query<ListParams>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> AppResult<Json<Page<CategoryOut>>> {
+) -> AppResult<Json<Vec<CategoryOut>>> {
     principal.require_admin()?;
     let filter = is_active_filter(&p)?;
-    let req = page_request(&state, &p)?;
     let mut q = cat::Entity::find()
         .order_by_asc(cat::Column::Name)
         .order_by_asc(cat::Column::Id);
     if let Some(a) = filter {
         q = q.filter(cat::Column::IsActive.eq(a));
     }
-    let count = q.clone().count(&state.db).await?;
-    let rows = q
-        .paginate(&state.db, req.size)
-        .fetch_page(req.page - 1)
-        .await?;
-    let results = rows.into_iter().map(CategoryOut::from).collect();
-    Ok(Json(req.wrap(
-        count,
-        results,
-        &list_url(&state, &headers, &uri),
-        &query_pairs(&uri),
-    )))
+    let rows = q.all(&state.db).await?;
+    Ok(Json(rows.into_iter().map(CategoryOut::from).collect()))
 }
 
 pub async fn create_category(
@@ -341,30 +291,17 @@ pub async fn list_centers(
     State(state): State<AppState>,
     principal: ApiPrincipal,
     Query(p): Query<ListParams>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> AppResult<Json<Page<ServiceCenterOut>>> {
+) -> AppResult<Json<Vec<ServiceCenterOut>>> {
     principal.require_admin()?;
     let filter = is_active_filter(&p)?;
-    let req = page_request(&state, &p)?;
     let mut q = center::Entity::find()
         .order_by_asc(center::Column::FullName)
         .order_by_asc(center::Column::Id);
     if let Some(a) = filter {
         q = q.filter(center::Column::IsActive.eq(a));
     }
-    let count = q.clone().count(&state.db).await?;
-    let rows = q
-        .paginate(&state.db, req.size)
-        .fetch_page(req.page - 1)
-        .await?;
-    let results = rows.into_iter().map(ServiceCenterOut::from).collect();
-    Ok(Json(req.wrap(
-        count,
-        results,
-        &list_url(&state, &headers, &uri),
-        &query_pairs(&uri),
-    )))
+    let rows = q.all(&state.db).await?;
+    Ok(Json(rows.into_iter().map(ServiceCenterOut::from).collect()))
 }
 
 pub async fn create_center(

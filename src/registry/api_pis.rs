@@ -2,24 +2,18 @@
 //! shared helpers in `registry::api`). PI e-mail addresses appear here and nowhere else in the API.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::api::{
-    ListParams, clean_text, field_errors, is_active_filter, list_url, page_request, parse_uuid,
-    query_pairs,
-};
+use super::api::{ListParams, clean_text, field_errors, is_active_filter, parse_uuid};
 use super::api_types::{PiOut, PiWrite};
 use super::entity::principal_investigator as pi;
 use super::model::PiInput;
 use crate::api::auth::ApiPrincipal;
 use crate::api::json::ApiJson;
-use crate::api::pagination::Page;
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 
@@ -108,12 +102,9 @@ pub async fn list_pis(
     State(state): State<AppState>,
     principal: ApiPrincipal,
     Query(p): Query<ListParams>,
-    headers: HeaderMap,
-    uri: Uri,
-) -> AppResult<Json<Page<PiOut>>> {
+) -> AppResult<Json<Vec<PiOut>>> {
     principal.require_admin()?;
     let filter = is_active_filter(&p)?;
-    let req = page_request(&state, &p)?;
     let mut q = pi::Entity::find()
         .order_by_asc(pi::Column::LastName)
         .order_by_asc(pi::Column::FirstName)
@@ -121,18 +112,8 @@ pub async fn list_pis(
     if let Some(a) = filter {
         q = q.filter(pi::Column::IsActive.eq(a));
     }
-    let count = q.clone().count(&state.db).await?;
-    let rows = q
-        .paginate(&state.db, req.size)
-        .fetch_page(req.page - 1)
-        .await?;
-    let results = rows.into_iter().map(PiOut::from).collect();
-    Ok(Json(req.wrap(
-        count,
-        results,
-        &list_url(&state, &headers, &uri),
-        &query_pairs(&uri),
-    )))
+    let rows = q.all(&state.db).await?;
+    Ok(Json(rows.into_iter().map(PiOut::from).collect()))
 }
 
 pub async fn create_pi(

@@ -144,7 +144,6 @@ impl From<pi::Model> for PiOut {
 pub mod paths {
     #![allow(dead_code)]
     use super::*;
-    use crate::api::pagination::Page;
     use crate::registry::api::ListParams;
 
     macro_rules! resource_paths {
@@ -152,7 +151,8 @@ pub mod paths {
          $list:ident, $create:ident, $get:ident, $put:ident, $patch:ident, $delete:ident) => {
             #[utoipa::path(get, path = $base, tag = $tag, params(ListParams),
                 security(("AdminKey" = [])),
-                responses((status = 200, description = "One page of rows", body = Page<$out>),
+                responses((status = 200, description = "Every row (a plain array, not paginated)", body = Vec<$out>),
+                    (status = 400, description = "`is_active` is not `true` or `false`"),
                     (status = 403, description = "No valid admin key"),
                     (status = 429, description = "Rate limit exceeded (see Retry-After)")))]
             pub fn $list() {}

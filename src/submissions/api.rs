@@ -2,7 +2,7 @@
 //! its own key (or an admin key). Handlers only extract, call the service and shape the response.
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, request::Parts};
+use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -18,30 +18,14 @@ use super::input::Input;
 use super::service::{self, Ctx, LogoUpdate, Origin};
 use super::view::{SubmissionView, view};
 use crate::api::auth::ApiPrincipal;
-use crate::api::pagination::{Page, PageParams, PageRequest};
+use crate::api::pagination::{Page, PageParams, PageQuery, list_url, query_pairs};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
 
 /// The absolute site root (`https://host/`) of a request: its `Host` when that host is allowed, else the
 /// configured site URL.
 pub fn site_root(state: &AppState, parts: &Parts) -> String {
-    let cfg = &state.config;
-    let host = parts
-        .headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or_default();
-    let bare = host.split(':').next().unwrap_or_default();
-    if !host.is_empty() && cfg.allowed_hosts.iter().any(|a| a == bare || a == "*") {
-        let https = crate::web::client::is_https(
-            &parts.headers,
-            &parts.extensions,
-            &cfg.forwarded_allow_ips,
-            &parts.uri,
-        );
-        return format!("{}://{host}/", if https { "https" } else { "http" });
-    }
-    format!("{}/", cfg.site.site.url.trim_end_matches('/'))
+    format!("{}/", crate::web::client::origin(&state.config, parts))
 }
 
 /// The created submission with its key, shown once.
@@ -128,14 +112,21 @@ pub struct ListFilters {
     pub secondary_maturity_tags: Option<String>,
     /// `submitted_at`, `updated_at`, `service_name`, optionally prefixed with `-` (default `-submitted_at`).
     pub ordering: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    /// 1-based page number, or `last`. Past the end → 404.
+    #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]*|last)$", example = "2")]
+    pub page: Option<String>,
+    /// Items per page (default `API_PAGE_SIZE`, capped at `API_MAX_PAGE_SIZE`).
+    #[param(value_type = Option<u64>, minimum = 1)]
+    pub page_size: Option<String>,
 }
 
 /// All submissions (admin key, read or full scope), filtered and paginated.
 #[utoipa::path(get, path = "/api/v1/submissions/", tag = "submissions", params(ListFilters),
     security(("AdminKey" = [])),
-    responses((status = 200, description = "One page of submissions", body = Page<SubmissionView>), (status = 403, description = "No valid admin key")))]
+    responses((status = 200, description = "One page of submissions", body = Page<SubmissionView>),
+        (status = 400, description = "Invalid filter or page_size (error envelope)"),
+        (status = 403, description = "No valid admin key"),
+        (status = 404, description = "Invalid page: 0, not a number, or past the end")))]
 pub async fn list(
     State(state): State<AppState>,
     parts: Parts,
@@ -201,7 +192,8 @@ pub async fn list(
             )));
         }
     };
-    let req = PageRequest::new(
+    // The page parameters are checked before the database is asked anything.
+    let page = PageQuery::parse(
         &PageParams {
             page: f.page,
             page_size: f.page_size,
@@ -210,6 +202,7 @@ pub async fn list(
         state.config.api_max_page_size,
     )?;
     let count = q.clone().count(&state.db).await?;
+    let req = page.resolve(count)?;
     let rows = q
         .offset(req.offset())
         .limit(req.size)
@@ -220,15 +213,11 @@ pub async fn list(
     for r in &rows {
         results.push(view(&state.db, r, &root).await?);
     }
-    let query: Vec<(String, String)> =
-        url::form_urlencoded::parse(parts.uri.query().unwrap_or_default().as_bytes())
-            .into_owned()
-            .collect();
     Ok(Json(req.wrap(
         count,
         results,
-        &format!("{root}api/v1/submissions/"),
-        &query,
+        &list_url(&state.config, &parts),
+        &query_pairs(&parts),
     )))
 }
 
@@ -286,10 +275,16 @@ pub async fn update(
     ))
 }
 
-async fn put_not_supported(_headers: HeaderMap) -> AppError {
-    AppError::MethodNotAllowed(
-        "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
+/// PUT is routed (so its 405 can explain what to use instead) and therefore gets no `Allow` header
+/// from the method router: it is set here, in the router's own format.
+async fn put_not_supported() -> Response {
+    (
+        [(axum::http::header::ALLOW, "GET,HEAD,PATCH")],
+        AppError::MethodNotAllowed(
+            "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
+        ),
     )
+        .into_response()
 }
 
 pub fn routes(state: &AppState) -> Router<AppState> {

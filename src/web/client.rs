@@ -72,3 +72,26 @@ pub fn is_https(
             .and_then(|v| v.to_str().ok())
             .is_some_and(|v| v.eq_ignore_ascii_case("https"))
 }
+
+/// The origin (`scheme://host[:port]`, no trailing slash) absolute links of a response start with: the
+/// request's own `Host` when it is one of `ALLOWED_HOSTS`, with the scheme the request arrived over (a
+/// trusted proxy's `X-Forwarded-Proto` counts); otherwise the configured public URL.
+pub fn origin(config: &crate::config::Config, parts: &Parts) -> String {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| !h.is_empty());
+    if let Some(host) = host
+        && super::security::host_allowed(host, &config.allowed_hosts)
+    {
+        let https = is_https(
+            &parts.headers,
+            &parts.extensions,
+            &config.forwarded_allow_ips,
+            &parts.uri,
+        );
+        return format!("{}://{host}", if https { "https" } else { "http" });
+    }
+    config.site.site.url.trim_end_matches('/').to_string()
+}

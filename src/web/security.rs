@@ -205,6 +205,73 @@ pub async fn allowed_host(State(state): State<AppState>, req: Request, next: Nex
     next.run(req).await
 }
 
+/// In production, a request that arrived over plain HTTP (directly, or as a trusted proxy reports it in
+/// `X-Forwarded-Proto`) is sent to the same URL on https with a 301, unless `SECURE_SSL_REDIRECT=false`.
+/// Health probes are exempt so that probes on the plain port keep working. Runs after the Host check, so
+/// the redirect only ever names an allowed host.
+pub async fn https_redirect(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let cfg = &state.config;
+    if cfg.is_dev()
+        || !cfg.secure_ssl_redirect
+        || req.uri().path().starts_with("/health/")
+        || client::is_https(
+            req.headers(),
+            req.extensions(),
+            &cfg.forwarded_allow_ips,
+            req.uri(),
+        )
+    {
+        return next.run(req).await;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| !h.is_empty())
+        .map(str::to_string)
+        .or_else(|| req.uri().authority().map(|a| a.to_string()))
+        .or_else(|| {
+            url::Url::parse(&cfg.site.site.url)
+                .ok()
+                .and_then(|u| u.host_str().map(str::to_string))
+        });
+    let Some(host) = host else {
+        return crate::error::AppError::BadRequest("Invalid Host header.".into()).into_response();
+    };
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
+    match HeaderValue::from_str(&format!("https://{host}{path}")) {
+        Ok(location) => (
+            axum::http::StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, location)],
+        )
+            .into_response(),
+        Err(_) => crate::error::AppError::BadRequest("Invalid Host header.".into()).into_response(),
+    }
+}
+
+/// A NUL byte in the path or the query (`%00`; the URI itself cannot carry a raw one) is refused with a
+/// 400 before any handler runs: PostgreSQL refuses NUL in text, and no identifier or filter value of
+/// ours contains one. One check here instead of one in every extractor.
+pub async fn reject_nul(req: Request, next: Next) -> Response {
+    use axum::response::IntoResponse;
+    let has_nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| p.as_str().as_bytes().windows(3).any(|w| w == b"%00"));
+    if has_nul {
+        return crate::error::AppError::BadRequest(
+            "The URL must not contain NUL characters.".into(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 #[cfg(test)]
 mod host_tests {
     use super::host_allowed;

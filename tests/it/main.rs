@@ -3,6 +3,7 @@
 
 mod access_log;
 mod api;
+mod api_contract;
 mod api_keys;
 mod cli;
 mod concurrency;

@@ -1,5 +1,6 @@
-//! Reference data over the API: admin-key scopes, CRUD with soft delete, `?is_active=`, collected
-//! validation errors, hostile input (unknown fields, NUL bytes, 10 MB strings) and the OpenAPI entries.
+//! Reference data over the API: admin-key scopes, CRUD with soft delete, plain-array lists with
+//! `?is_active=`, collected validation errors, hostile input (unknown fields, NUL bytes, 10 MB strings)
+//! and the OpenAPI entries.
 
 use crate::support::{TestApp, TestResponse};
 use axum::body::Body;
@@ -48,10 +49,11 @@ pub async fn req(
     app.send(r.body(body).expect("request")).await
 }
 
+/// The reference lists are plain JSON arrays (as in the original), not paginated objects.
 fn names(r: &TestResponse, field: &str) -> Vec<String> {
-    r.json()["results"]
+    r.json()
         .as_array()
-        .expect("results")
+        .expect("a JSON array")
         .iter()
         .map(|v| v[field].as_str().unwrap_or_default().to_string())
         .collect()
@@ -139,7 +141,6 @@ async fn categories_crud_with_soft_delete_and_filters() {
     )
     .await;
     assert_eq!(names(&inactive, "name"), vec!["Beta".to_string()]);
-    assert!(inactive.json()["count"].is_u64());
 
     for missing in ["/api/v1/categories/999999/", "/api/v1/categories/abc/"] {
         let r = req(&app, "GET", missing, full, None).await;

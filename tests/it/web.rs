@@ -174,6 +174,8 @@ async fn production_refuses_unknown_host_headers_except_for_health_probes() {
         &[
             ("ENVIRONMENT", "production"),
             ("ALLOWED_HOSTS", "registry.example.org"),
+            // This test is about hosts; the HTTPS redirect has its own.
+            ("SECURE_SSL_REDIRECT", "false"),
         ],
         axum::Router::new(),
     )
@@ -198,4 +200,113 @@ async fn production_refuses_unknown_host_headers_except_for_health_probes() {
         StatusCode::OK,
         "container probes use the container address"
     );
+}
+
+/// A request as it reaches the server: from `peer`, naming `host`, maybe with `X-Forwarded-Proto`.
+fn arriving(path: &str, host: &str, peer: &str, proto: Option<&str>) -> Request<Body> {
+    let mut r = Request::get(path).header("host", host);
+    if let Some(p) = proto {
+        r = r.header("x-forwarded-proto", p);
+    }
+    let mut r = r.body(Body::empty()).expect("request");
+    let addr: SocketAddr = peer.parse().expect("addr");
+    r.extensions_mut().insert(ConnectInfo(addr));
+    r
+}
+
+#[tokio::test]
+async fn production_redirects_plain_http_to_https_except_health_probes() {
+    let app = TestApp::build(
+        &[
+            ("ENVIRONMENT", "production"),
+            ("ALLOWED_HOSTS", "registry.example.org"),
+            ("FORWARDED_ALLOW_IPS", "10.0.0.2"),
+        ],
+        axum::Router::new(),
+    )
+    .await;
+    let host = "registry.example.org";
+    let moved = |r: &crate::support::TestResponse, location: &str| {
+        assert_eq!(r.status, StatusCode::MOVED_PERMANENTLY, "{}", r.text());
+        assert_eq!(r.header("location"), location);
+    };
+    // Directly over plain HTTP: host, path and query are kept.
+    let direct = app
+        .send(arriving(
+            "/api/v1/edam/?q=blast&branch=operation",
+            host,
+            "192.0.2.7:4000",
+            None,
+        ))
+        .await;
+    moved(
+        &direct,
+        "https://registry.example.org/api/v1/edam/?q=blast&branch=operation",
+    );
+    assert!(
+        direct.header("x-request-id").len() > 8,
+        "security layers still run"
+    );
+    // A trusted proxy that terminated TLS: served; one that reports plain HTTP: redirected.
+    let proxied = app
+        .send(arriving("/about/", host, "10.0.0.2:4000", Some("https")))
+        .await;
+    assert_eq!(proxied.status, StatusCode::OK);
+    let proxied_http = app
+        .send(arriving(
+            "/about/?x=1",
+            "registry.example.org:8443",
+            "10.0.0.2:4000",
+            Some("http"),
+        ))
+        .await;
+    moved(
+        &proxied_http,
+        "https://registry.example.org:8443/about/?x=1",
+    );
+    // An untrusted client cannot claim HTTPS.
+    let spoofed = app
+        .send(arriving("/about/", host, "192.0.2.7:4000", Some("https")))
+        .await;
+    moved(&spoofed, "https://registry.example.org/about/");
+    // Probes on the plain port keep working.
+    for path in ["/health/live/", "/health/ready/"] {
+        let r = app
+            .send(arriving(path, "10.0.0.9:8000", "10.0.0.9:4000", None))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+    }
+    // An unknown host is refused, never redirected to.
+    let evil = app
+        .send(arriving("/", "evil.example.com", "192.0.2.7:4000", None))
+        .await;
+    assert_eq!(evil.status, StatusCode::BAD_REQUEST);
+    assert!(evil.header("location").is_empty());
+}
+
+#[tokio::test]
+async fn no_https_redirect_when_disabled_or_in_development() {
+    let off = TestApp::build(
+        &[
+            ("ENVIRONMENT", "production"),
+            ("ALLOWED_HOSTS", "registry.example.org"),
+            ("SECURE_SSL_REDIRECT", "false"),
+        ],
+        axum::Router::new(),
+    )
+    .await;
+    let r = off
+        .send(arriving(
+            "/about/",
+            "registry.example.org",
+            "192.0.2.7:4000",
+            None,
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let dev = TestApp::build(&[("SECURE_SSL_REDIRECT", "true")], axum::Router::new()).await;
+    let r = dev
+        .send(arriving("/about/", "localhost", "192.0.2.7:4000", None))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "development never redirects");
 }
