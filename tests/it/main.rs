@@ -3,6 +3,7 @@
 
 mod api;
 mod api_keys;
+mod api_strictness;
 mod cli;
 mod config;
 mod edam_api;
