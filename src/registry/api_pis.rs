@@ -11,8 +11,8 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::api::{
-    ListParams, clean_text, field_errors, is_active_filter, list_url, page_request, parse_uuid,
-    query_pairs,
+    ListParams, clean_text, field_errors, identifier_controls, is_active_filter, list_url,
+    page_request, parse_uuid, query_pairs,
 };
 use super::api_types::{PiOut, PiWrite};
 use super::entity::principal_investigator as pi;
@@ -59,6 +59,10 @@ async fn save(
             is_associated_partner: false,
         },
     };
+    let controls = identifier_controls(&[
+        ("email", body.email.as_ref()),
+        ("orcid", body.orcid.as_ref()),
+    ]);
     let set = |target: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *target = clean_text(&v);
@@ -80,6 +84,7 @@ async fn save(
     if input.orcid.chars().count() > 30 && !errors.iter().any(|(f, _)| *f == "orcid") {
         errors.push(("orcid", "At most 30 characters.".into()));
     }
+    errors.extend(controls);
     field_errors(errors)?;
     let is_new = existing.is_none();
     let mut am: pi::ActiveModel = match existing {

@@ -62,8 +62,8 @@ pub struct ServiceCenterWrite {
     /// 1–300 characters.
     #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub full_name: Option<String>,
-    /// Empty, or an `https://` URL of at most 200 characters.
-    #[schema(max_length = 200, pattern = r"^(https://\S+)?$")]
+    /// Empty, or an `https://` URL of at most 200 characters (surrounding spaces are trimmed).
+    #[schema(max_length = 200, pattern = r"^\s*(https://\S+)?\s*$")]
     pub website: Option<String>,
     pub is_active: Option<bool>,
 }
@@ -78,8 +78,8 @@ pub struct ServiceCenterCreate {
     /// 1–300 characters.
     #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub full_name: String,
-    /// Empty, or an `https://` URL of at most 200 characters.
-    #[schema(max_length = 200, pattern = r"^(https://\S+)?$")]
+    /// Empty, or an `https://` URL of at most 200 characters (surrounding spaces are trimmed).
+    #[schema(max_length = 200, pattern = r"^\s*(https://\S+)?\s*$")]
     pub website: Option<String>,
     /// Defaults to true.
     pub is_active: Option<bool>,
@@ -119,13 +119,13 @@ pub struct PiWrite {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub first_name: Option<String>,
     /// Empty, or an e-mail address (admin-only: never shown outside this API).
-    #[schema(pattern = r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$")]
+    #[schema(pattern = r"^\s*([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?\s*$")]
     pub email: Option<String>,
     /// At most 200 characters.
     #[schema(max_length = 200)]
     pub institute: Option<String>,
     /// Empty, or an ORCID iD with a valid check digit.
-    #[schema(pattern = r"^(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?$")]
+    #[schema(pattern = r"^\s*(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?\s*$")]
     pub orcid: Option<String>,
     pub is_active: Option<bool>,
     pub is_associated_partner: Option<bool>,
@@ -142,13 +142,13 @@ pub struct PiCreate {
     #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub first_name: String,
     /// Empty, or an e-mail address (admin-only: never shown outside this API).
-    #[schema(pattern = r"^([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?$")]
+    #[schema(pattern = r"^\s*([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?\s*$")]
     pub email: Option<String>,
     /// At most 200 characters.
     #[schema(max_length = 200)]
     pub institute: Option<String>,
     /// Empty, or an ORCID iD with a valid check digit.
-    #[schema(pattern = r"^(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?$")]
+    #[schema(pattern = r"^\s*(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?\s*$")]
     pub orcid: Option<String>,
     /// Defaults to true.
     pub is_active: Option<bool>,
