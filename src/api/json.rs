@@ -19,11 +19,30 @@ where
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Self(v)),
-            Err(rejection) => Err(json_rejection(rejection)),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(json_rejection(rejection)),
+        };
+        // Every API body is a JSON object; serde alone would also read a struct from an array.
+        if !value.is_object() {
+            return Err(invalid_json(
+                "Invalid JSON body: expected a JSON object.".into(),
+            ));
         }
+        serde_json::from_value(value)
+            .map(Self)
+            .map_err(|e| invalid_json(format!("Invalid JSON body: {e}")))
     }
+}
+
+fn invalid_json(message: String) -> Response {
+    let mut resp = StatusCode::BAD_REQUEST.into_response();
+    resp.extensions_mut().insert(ErrorInfo {
+        code: "invalid_json",
+        message,
+        details: None,
+    });
+    resp
 }
 
 fn json_rejection(rejection: JsonRejection) -> Response {

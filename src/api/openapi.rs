@@ -8,7 +8,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use minijinja::context;
 use serde::Deserialize;
-use utoipa::OpenApi;
+use std::collections::BTreeMap;
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::{OpenApi, ToSchema};
 
 use crate::app::AppState;
 use crate::error::AppError;
@@ -65,6 +69,15 @@ use crate::web::{PageContext, render};
         crate::submissions::view::EdamRef,
         crate::submissions::view::Links,
         crate::submissions::api::CreatedSubmission,
+        crate::submissions::schema::SubmissionCreate,
+        crate::submissions::schema::SubmissionCreateForm,
+        crate::submissions::schema::SubmissionPatch,
+        crate::submissions::schema::SubmissionPatchForm,
+        crate::registry::api_types::CategoryCreate,
+        crate::registry::api_types::ServiceCenterCreate,
+        crate::registry::api_types::PiCreate,
+        ErrorEnvelope,
+        ErrorBody,
     )),
     tags(
         (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
@@ -76,10 +89,126 @@ use crate::web::{PageContext, render};
 )]
 struct ApiDoc;
 
+/// The body of every error response under `/api/`.
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"error": {"status": 400, "code": "validation_error", "message": "Invalid input.", "details": {"service_name": ["This field is required."]}}, "request_id": "5f0b2c1e9a7d4e3f"}))]
+pub struct ErrorEnvelope {
+    pub error: ErrorBody,
+    /// Equals the response's `X-Request-ID` header.
+    pub request_id: String,
+}
+
+#[derive(Debug, ToSchema)]
+pub struct ErrorBody {
+    /// The HTTP status code.
+    pub status: u16,
+    /// Machine-readable: `bad_request`, `malformed_json`, `invalid_json`, `validation_error`, `forbidden`,
+    /// `not_found`, `method_not_allowed`, `payload_too_large`, `unsupported_media_type`, `rate_limited`,
+    /// `unavailable`, `internal_error`.
+    pub code: String,
+    /// For people; may change between releases.
+    pub message: String,
+    /// Validation errors only: every invalid field with its messages (`non_field_errors` for the body as a
+    /// whole), all reported at once.
+    #[schema(nullable = false)]
+    pub details: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// `page`: a 1-based page number, or `last`.
+pub fn page_schema() -> Schema {
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(1)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["last"])),
+            )
+            .build(),
+    )
+}
+
+/// `page_size`: at least 1; the maximum (`API_MAX_PAGE_SIZE`) is filled in by [`document`].
+pub fn page_size_schema() -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .build(),
+    )
+}
+
+/// A string parameter with a fixed set of values.
+pub fn choice_schema(values: &[&str]) -> Schema {
+    Schema::Object(
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values.iter().copied()))
+            .build(),
+    )
+}
+
+/// What the parameter derive cannot say next to `schema_with`: `page_size`'s maximum (the configured
+/// largest page) and that `secondary_maturity_tags` is one comma-separated value.
+fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
+    use utoipa::openapi::RefOr;
+    use utoipa::openapi::path::ParameterStyle;
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            for p in op.parameters.iter_mut().flatten() {
+                match p.name.as_str() {
+                    "page_size" => {
+                        if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
+                            o.maximum = Some(max_page_size.into());
+                        }
+                        p.description = Some(format!(
+                            "Items per page, 1–{max_page_size} (`API_MAX_PAGE_SIZE`)."
+                        ));
+                    }
+                    "page" => {
+                        p.description = Some(
+                            "1-based page number, or `last`; a page past the end is 404.".into(),
+                        );
+                    }
+                    "secondary_maturity_tags" => {
+                        p.style = Some(ParameterStyle::Form);
+                        p.explode = Some(false);
+                        p.description = Some(
+                            "Comma-separated secondary maturity tags; a submission must carry every one."
+                                .into(),
+                        );
+                    }
+                    "ordering" => {
+                        p.description =
+                            Some("Sort order (default `-submitted_at`: newest first).".into());
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
 /// The document with the site's title, version, licence and contact filled in.
 pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     add_key_schemes(&mut doc);
+    tune_parameters(&mut doc, state.config.api_max_page_size);
     let site = &state.config.site;
     doc.info.title = site.api.title.clone();
     doc.info.version = site.api.version.clone();

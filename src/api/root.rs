@@ -39,7 +39,10 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
 
 #[utoipa::path(get, path = "/api/v1/", tag = "api",
     security(("AdminKey" = []), ("ApiKey" = [])),
-    responses((status = 200, body = ApiRoot), (status = 403, description = "No valid key")))]
+    responses((status = 200, body = ApiRoot),
+        (status = 403, description = "No valid key", body = super::openapi::ErrorEnvelope),
+        (status = 429, description = "Rate limit of this key exceeded", body = super::openapi::ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
 pub async fn root(
     State(state): State<AppState>,
     _principal: ApiPrincipal,

@@ -111,23 +111,40 @@ pub struct EdamDetail {
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// `topic`, `operation`, `data`, `format` or `identifier`.
+    /// Only terms of this branch.
+    #[param(schema_with = branch_schema)]
     pub branch: Option<String>,
     /// Search text; results are then ranked (exact label, prefix, word prefix, substring, synonym).
     pub q: Option<String>,
 }
 
+fn branch_schema() -> utoipa::openapi::schema::Schema {
+    crate::api::openapi::choice_schema(&["topic", "operation", "data", "format", "identifier"])
+}
+
 /// Non-obsolete EDAM terms, optionally of one branch and matching a query (ranked).
-#[utoipa::path(get, path = "/api/v1/edam/", tag = "edam", params(ListParams),
+#[utoipa::path(get, path = "/api/v1/edam/", operation_id = "list_edam_terms", tag = "edam", params(ListParams),
     responses(
         (status = 200, description = "Matching non-obsolete terms", body = Vec<EdamItem>),
-        (status = 400, description = "Unknown branch"),
+        (status = 400, description = "Unknown branch", body = crate::api::openapi::ErrorEnvelope),
     ))]
 pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
 ) -> AppResult<Json<Vec<EdamItem>>> {
-    let branch = parse_branch(p.branch.as_deref())?;
+    // The API takes exactly the documented values (the pickers' search is lenient about blanks).
+    let branch = match p.branch.as_deref() {
+        None => None,
+        Some(b) => Some(Branch::parse(b).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "Unknown branch '{}': use topic, operation, data, format or identifier.",
+                crate::text::clean_text(b)
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+            ))
+        })?),
+    };
     let index = state.edam.get();
     let items = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => index
@@ -144,11 +161,11 @@ pub async fn list(
 }
 
 /// One term by accession (obsolete ones included), or by numeric id among non-obsolete terms.
-#[utoipa::path(get, path = "/api/v1/edam/{accession}/", tag = "edam",
+#[utoipa::path(get, path = "/api/v1/edam/{accession}/", operation_id = "get_edam_term", tag = "edam",
     params(("accession" = String, Path, description = "e.g. `topic_0121`, or a numeric id")),
     responses(
         (status = 200, description = "The term", body = EdamDetail),
-        (status = 404, description = "No such term"),
+        (status = 404, description = "No such term", body = crate::api::openapi::ErrorEnvelope),
     ))]
 pub async fn detail(
     State(state): State<AppState>,

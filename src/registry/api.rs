@@ -51,6 +51,21 @@ pub(super) fn is_active_filter(p: &ListParams) -> AppResult<Option<bool>> {
     }
 }
 
+/// Identifiers (URLs, e-mail addresses, ORCID iDs) are refused when they carry control characters,
+/// rather than silently changed into something else (or into nothing) by the text cleaner.
+pub(super) fn identifier_controls(fields: &[(&'static str, Option<&String>)]) -> FieldErrors {
+    fields
+        .iter()
+        .filter(|(_, v)| v.is_some_and(|v| v.chars().any(char::is_control)))
+        .map(|(f, _)| {
+            (
+                *f,
+                "Control characters are not allowed in this field.".to_string(),
+            )
+        })
+        .collect()
+}
+
 pub(super) fn field_errors(errors: FieldErrors) -> AppResult<()> {
     if errors.is_empty() {
         return Ok(());
@@ -255,6 +270,7 @@ async fn save_center(
             is_active: true,
         },
     };
+    let controls = identifier_controls(&[("website", body.website.as_ref())]);
     let set = |target: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *target = clean_text(&v);
@@ -266,7 +282,9 @@ async fn save_center(
     if let Some(v) = body.is_active {
         input.is_active = v;
     }
-    field_errors(input.validate())?;
+    let mut errors = input.validate();
+    errors.extend(controls);
+    field_errors(errors)?;
     let is_new = existing.is_none();
     let mut am: center::ActiveModel = match existing {
         Some(row) => row.into(),

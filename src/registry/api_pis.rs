@@ -8,7 +8,9 @@ use axum::{Json, Router};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-use super::api::{ListParams, clean_text, field_errors, is_active_filter, parse_uuid};
+use super::api::{
+    ListParams, clean_text, field_errors, identifier_controls, is_active_filter, parse_uuid,
+};
 use super::api_types::{PiOut, PiWrite};
 use super::entity::principal_investigator as pi;
 use super::model::PiInput;
@@ -53,6 +55,10 @@ async fn save(
             is_associated_partner: false,
         },
     };
+    let controls = identifier_controls(&[
+        ("email", body.email.as_ref()),
+        ("orcid", body.orcid.as_ref()),
+    ]);
     let set = |target: &mut String, v: Option<String>| {
         if let Some(v) = v {
             *target = clean_text(&v);
@@ -74,6 +80,7 @@ async fn save(
     if input.orcid.chars().count() > 30 && !errors.iter().any(|(f, _)| *f == "orcid") {
         errors.push(("orcid", "At most 30 characters.".into()));
     }
+    errors.extend(controls);
     field_errors(errors)?;
     let is_new = existing.is_none();
     let mut am: pi::ActiveModel = match existing {

@@ -11,13 +11,24 @@ use super::entity::{
     principal_investigator as pi, service_category as cat, service_center as center,
 };
 
-/// Fields of a category to write. POST/PUT need `name`; PATCH takes any subset.
+/// Fields of a category to change (PATCH): any subset; `null` leaves a field as it is.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "Data analysis", "is_active": true}))]
 pub struct CategoryWrite {
-    /// Required on POST/PUT, at most 100 characters, unique (case-insensitive).
+    /// At most 100 characters after sanitising, unique (case-insensitive).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub name: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+/// A category to create (POST) or replace (PUT).
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"name": "Data analysis", "is_active": true}))]
+pub struct CategoryCreate {
+    /// 1–100 characters after sanitising, unique (case-insensitive).
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub name: String,
     /// Defaults to true.
     pub is_active: Option<bool>,
 }
@@ -40,17 +51,37 @@ impl From<cat::Model> for CategoryOut {
     }
 }
 
-/// Fields of a service centre to write. POST/PUT need `short_name` and `full_name`.
+/// Fields of a service centre to change (PATCH): any subset; `null` leaves a field as it is.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"short_name": "HD-HuB", "full_name": "Heidelberg Center for Human Bioinformatics", "website": "https://www.hd-hub.de/"}))]
 pub struct ServiceCenterWrite {
-    /// At most 50 characters.
+    /// 1–50 characters.
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub short_name: Option<String>,
-    /// At most 300 characters.
+    /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub full_name: Option<String>,
-    /// Optional https:// URL, at most 200 characters.
+    /// Empty, or an `https://` URL of at most 200 characters (surrounding spaces are trimmed).
+    #[schema(max_length = 200, pattern = r"^\s*(https://\S+)?\s*$")]
     pub website: Option<String>,
+    pub is_active: Option<bool>,
+}
+
+/// A service centre to create (POST) or replace (PUT).
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"short_name": "HD-HuB", "full_name": "Heidelberg Center for Human Bioinformatics", "website": "https://www.hd-hub.de/"}))]
+pub struct ServiceCenterCreate {
+    /// 1–50 characters.
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
+    pub short_name: String,
+    /// 1–300 characters.
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
+    pub full_name: String,
+    /// Empty, or an `https://` URL of at most 200 characters (surrounding spaces are trimmed).
+    #[schema(max_length = 200, pattern = r"^\s*(https://\S+)?\s*$")]
+    pub website: Option<String>,
+    /// Defaults to true.
     pub is_active: Option<bool>,
 }
 
@@ -76,23 +107,52 @@ impl From<center::Model> for ServiceCenterOut {
     }
 }
 
-/// Fields of a principal investigator to write. POST/PUT need `last_name` and `first_name`.
+/// Fields of a principal investigator to change (PATCH): any subset; `null` leaves a field as it is.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"last_name": "Doe", "first_name": "Jane", "email": "jane.doe@example.org", "institute": "Example University", "orcid": "0000-0002-1825-0097"}))]
 pub struct PiWrite {
-    /// At most 100 characters.
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub last_name: Option<String>,
-    /// At most 100 characters.
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub first_name: Option<String>,
-    /// Optional e-mail address (admin-only: never shown outside this API).
+    /// Empty, or an e-mail address (admin-only: never shown outside this API).
+    #[schema(pattern = r"^\s*([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?\s*$")]
     pub email: Option<String>,
     /// At most 200 characters.
+    #[schema(max_length = 200)]
     pub institute: Option<String>,
-    /// Optional ORCID iD with a valid check digit.
+    /// Empty, or an ORCID iD with a valid check digit.
+    #[schema(pattern = r"^\s*(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?\s*$")]
     pub orcid: Option<String>,
     pub is_active: Option<bool>,
-    /// Defaults to false.
+    pub is_associated_partner: Option<bool>,
+}
+
+/// A principal investigator to create (POST) or replace (PUT).
+#[derive(Debug, ToSchema)]
+#[schema(example = json!({"last_name": "Doe", "first_name": "Jane", "email": "jane.doe@example.org", "institute": "Example University", "orcid": "0000-0002-1825-0097"}))]
+pub struct PiCreate {
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub last_name: String,
+    /// 1–100 characters.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
+    pub first_name: String,
+    /// Empty, or an e-mail address (admin-only: never shown outside this API).
+    #[schema(pattern = r"^\s*([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)?\s*$")]
+    pub email: Option<String>,
+    /// At most 200 characters.
+    #[schema(max_length = 200)]
+    pub institute: Option<String>,
+    /// Empty, or an ORCID iD with a valid check digit.
+    #[schema(pattern = r"^\s*(\d{4}-\d{4}-\d{4}-\d{3}[\dX])?\s*$")]
+    pub orcid: Option<String>,
+    /// Defaults to true.
+    pub is_active: Option<bool>,
+    /// The associated-partner placeholder PI (defaults to false).
     pub is_associated_partner: Option<bool>,
 }
 
@@ -139,47 +199,82 @@ impl From<pi::Model> for PiOut {
     }
 }
 
+/// The query of the reference-data lists, as documented (the handlers parse `registry::api::ListParams`).
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `true`: active rows only; `false`: inactive (soft-deleted) rows only; absent: both.
+    pub is_active: Option<bool>,
+}
+
 /// OpenAPI descriptions of the routes (the handlers live in `api` and `api_pis`; these functions only
 /// carry the annotations so the handler files stay readable).
 pub mod paths {
     #![allow(dead_code)]
     use super::*;
-    use crate::registry::api::ListParams;
+    use crate::api::openapi::ErrorEnvelope;
 
     macro_rules! resource_paths {
-        ($tag:literal, $base:literal, $item:literal, $id:ty, $write:ty, $out:ty,
+        ($tag:literal, $base:literal, $item:literal, $what:literal, $id:ty, $create_body:ty, $write:ty, $out:ty,
          $list:ident, $create:ident, $get:ident, $put:ident, $patch:ident, $delete:ident) => {
-            #[utoipa::path(get, path = $base, tag = $tag, params(ListParams),
+            #[utoipa::path(get, description = concat!("List ", $what, " (admin key, read or full scope), inactive ones included unless filtered."), path = $base, tag = $tag, params(ListQuery),
                 security(("AdminKey" = [])),
                 responses((status = 200, description = "Every row (a plain array, not paginated)", body = Vec<$out>),
-                    (status = 400, description = "`is_active` is not `true` or `false`"),
-                    (status = 403, description = "No valid admin key"),
-                    (status = 429, description = "Rate limit exceeded (see Retry-After)")))]
+                    (status = 400, description = "A query parameter is malformed (e.g. `is_active` not `true`/`false`)", body = ErrorEnvelope),
+                    (status = 403, description = "No valid admin key", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $list() {}
-            #[utoipa::path(post, path = $base, tag = $tag, request_body = $write,
+            #[utoipa::path(post, description = concat!("Create one of the ", $what, " (full-scope admin key)."), path = $base, tag = $tag, request_body = $create_body,
                 security(("AdminKey" = [])),
                 responses((status = 201, description = "Created", body = $out),
-                    (status = 400, description = "Field errors, all at once, under error.details"),
-                    (status = 403, description = "No valid admin key, or a read-only one")))]
+                    (status = 400, description = "Malformed JSON, or field errors (all at once, under `error.details`)", body = ErrorEnvelope),
+                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
+                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
+                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $create() {}
-            #[utoipa::path(get, path = $item, tag = $tag, params(("id" = $id, Path)),
+            #[utoipa::path(get, description = concat!("One of the ", $what, ", active or not (admin key, read or full scope)."), path = $item, tag = $tag, params(("id" = $id, Path)),
                 security(("AdminKey" = [])),
-                responses((status = 200, body = $out), (status = 404, description = "No such row")))]
+                responses((status = 200, body = $out),
+                    (status = 403, description = "No valid admin key", body = ErrorEnvelope),
+                    (status = 404, description = "No such row", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $get() {}
-            #[utoipa::path(put, path = $item, tag = $tag, params(("id" = $id, Path)),
-                request_body = $write, security(("AdminKey" = [])),
+            #[utoipa::path(put, description = concat!("Replace one of the ", $what, " (full-scope admin key): absent optional fields get their defaults."), path = $item, tag = $tag, params(("id" = $id, Path)),
+                request_body = $create_body, security(("AdminKey" = [])),
                 responses((status = 200, description = "Replaced", body = $out),
-                    (status = 400, description = "Field errors"), (status = 404, description = "No such row")))]
+                    (status = 400, description = "Malformed JSON, or field errors", body = ErrorEnvelope),
+                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
+                    (status = 404, description = "No such row", body = ErrorEnvelope),
+                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
+                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $put() {}
-            #[utoipa::path(patch, path = $item, tag = $tag, params(("id" = $id, Path)),
+            #[utoipa::path(patch, description = concat!("Change the given fields of one of the ", $what, " (full-scope admin key)."), path = $item, tag = $tag, params(("id" = $id, Path)),
                 request_body = $write, security(("AdminKey" = [])),
                 responses((status = 200, description = "Updated", body = $out),
-                    (status = 400, description = "Field errors"), (status = 404, description = "No such row")))]
+                    (status = 400, description = "Malformed JSON, or field errors", body = ErrorEnvelope),
+                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
+                    (status = 404, description = "No such row", body = ErrorEnvelope),
+                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
+                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $patch() {}
-            #[utoipa::path(delete, path = $item, tag = $tag, params(("id" = $id, Path)),
+            #[utoipa::path(delete, description = concat!("Soft-delete one of the ", $what, " (full-scope admin key): the row is kept with \
+                `is_active: false`, so submissions that use it stay linked; it is hidden from the registration \
+                form and refused for new links, and `GET` still returns it. Deleting an inactive row again is a \
+                no-op (204). Reactivate with `PATCH {\"is_active\": true}`."), path = $item, tag = $tag, params(("id" = $id, Path)),
                 security(("AdminKey" = [])),
                 responses((status = 204, description = "Deactivated (soft delete; idempotent)"),
-                    (status = 404, description = "No such row")))]
+                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
+                    (status = 404, description = "No such row", body = ErrorEnvelope),
+                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
             pub fn $delete() {}
         };
     }
@@ -188,7 +283,9 @@ pub mod paths {
         "reference-data",
         "/api/v1/categories/",
         "/api/v1/categories/{id}/",
+        "the service categories",
         i64,
+        CategoryCreate,
         CategoryWrite,
         CategoryOut,
         list_categories,
@@ -202,7 +299,9 @@ pub mod paths {
         "reference-data",
         "/api/v1/service-centers/",
         "/api/v1/service-centers/{id}/",
+        "the service centres",
         Uuid,
+        ServiceCenterCreate,
         ServiceCenterWrite,
         ServiceCenterOut,
         list_centers,
@@ -216,7 +315,9 @@ pub mod paths {
         "reference-data",
         "/api/v1/pis/",
         "/api/v1/pis/{id}/",
+        "the principal investigators",
         Uuid,
+        PiCreate,
         PiWrite,
         PiOut,
         list_pis,

@@ -15,9 +15,14 @@ use uuid::Uuid;
 use super::body::{LogoChange, SubmissionBody};
 use super::entity::service_submission as sub;
 use super::input::Input;
+use super::schema::{
+    SubmissionCreate, SubmissionCreateForm, SubmissionListQuery, SubmissionPatch,
+    SubmissionPatchForm,
+};
 use super::service::{self, Ctx, LogoUpdate, Origin};
 use super::view::{SubmissionView, view};
 use crate::api::auth::ApiPrincipal;
+use crate::api::openapi::ErrorEnvelope;
 use crate::api::pagination::{Page, PageParams, PageQuery, list_url, query_pairs};
 use crate::app::AppState;
 use crate::error::{AppError, AppResult};
@@ -74,12 +79,16 @@ fn parse(body: &serde_json::Value) -> AppResult<Input> {
 }
 
 /// Register a service (public). The response carries the submission's API key, once.
-#[utoipa::path(post, path = "/api/v1/submissions/", tag = "submissions",
-    request_body(content = Object, description = "Submission fields (see docs/api.md)"),
+#[utoipa::path(post, path = "/api/v1/submissions/", operation_id = "create_submission", tag = "submissions",
+    request_body(description = "The submission's fields, as JSON or as multipart form data (with an optional `logo` file)",
+        content((SubmissionCreate = "application/json"), (SubmissionCreateForm = "multipart/form-data"))),
     responses(
         (status = 201, description = "Created; `api_key` is shown only here", body = CreatedSubmission),
-        (status = 400, description = "Validation errors for every invalid field"),
-        (status = 429, description = "Too many registrations from this client"),
+        (status = 400, description = "Malformed body, or validation errors for every invalid field under `error.details`", body = ErrorEnvelope),
+        (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
+        (status = 415, description = "Body is neither `application/json` nor `multipart/form-data`", body = ErrorEnvelope),
+        (status = 429, description = "Too many registrations from this client (`RATE_LIMIT_API_ANON`)", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds until the limit resets"))),
     ))]
 pub async fn create(
     State(state): State<AppState>,
@@ -98,6 +107,28 @@ pub async fn create(
             .into(),
     };
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+/// The sort orders of the list.
+pub const ORDERINGS: [&str; 6] = [
+    "submitted_at",
+    "-submitted_at",
+    "updated_at",
+    "-updated_at",
+    "service_name",
+    "-service_name",
+];
+
+/// A filter value outside its fixed set is refused (400) rather than matching nothing.
+fn check_choice(name: &str, value: &str, allowed: &[&str]) -> AppResult<()> {
+    if allowed.contains(&value) {
+        return Ok(());
+    }
+    let shown: String = crate::text::clean_text(value).chars().take(40).collect();
+    Err(AppError::BadRequest(format!(
+        "Unknown {name} '{shown}': use one of {}.",
+        allowed.join(", ")
+    )))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,12 +152,14 @@ pub struct ListFilters {
 }
 
 /// All submissions (admin key, read or full scope), filtered and paginated.
-#[utoipa::path(get, path = "/api/v1/submissions/", tag = "submissions", params(ListFilters),
+#[utoipa::path(get, path = "/api/v1/submissions/", operation_id = "list_submissions", tag = "submissions", params(SubmissionListQuery),
     security(("AdminKey" = [])),
     responses((status = 200, description = "One page of submissions", body = Page<SubmissionView>),
-        (status = 400, description = "Invalid filter or page_size (error envelope)"),
-        (status = 403, description = "No valid admin key"),
-        (status = 404, description = "Invalid page: 0, not a number, or past the end")))]
+        (status = 400, description = "A malformed or unknown filter value, or an invalid page_size", body = ErrorEnvelope),
+        (status = 403, description = "No valid admin key", body = ErrorEnvelope),
+        (status = 404, description = "Invalid page: 0, not a number, or past the end", body = ErrorEnvelope),
+        (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
 pub async fn list(
     State(state): State<AppState>,
     parts: Parts,
@@ -136,6 +169,7 @@ pub async fn list(
     principal.require_admin()?;
     let mut q = sub::Entity::find();
     if let Some(s) = &f.status {
+        check_choice("status", s, &super::lifecycle::STATUSES)?;
         q = q.filter(sub::Column::Status.eq(s.as_str()));
     }
     if let Some(short) = &f.service_center {
@@ -155,6 +189,7 @@ pub async fn list(
         q = q.filter(sub::Column::RegisterAsElixir.eq(b));
     }
     if let Some(t) = &f.primary_maturity_tag {
+        check_choice("primary_maturity_tag", t, &super::lifecycle::PRIMARY_TAGS)?;
         q = q.filter(sub::Column::PrimaryMaturityTag.eq(t.as_str()));
     }
     // Comma-separated tags: every one must be present.
@@ -168,11 +203,11 @@ pub async fn list(
         if tag.is_empty() {
             continue;
         }
-        if !tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(AppError::BadRequest(format!(
-                "Invalid maturity tag '{tag}'."
-            )));
-        }
+        check_choice(
+            "secondary_maturity_tags",
+            tag,
+            &super::lifecycle::SECONDARY_TAGS,
+        )?;
         q = q.filter(
             Expr::col(sub::Column::SecondaryMaturityTags)
                 .cast_as("text")
@@ -231,10 +266,14 @@ async fn load(state: &AppState, id: &str) -> AppResult<sub::Model> {
 }
 
 /// One submission: its own key (any scope) or an admin key.
-#[utoipa::path(get, path = "/api/v1/submissions/{id}/", tag = "submissions",
+#[utoipa::path(get, path = "/api/v1/submissions/{id}/", operation_id = "get_submission", tag = "submissions",
     params(("id" = Uuid, Path, description = "Submission id")),
     security(("ApiKey" = []), ("AdminKey" = [])),
-    responses((status = 200, body = SubmissionView), (status = 403, description = "No valid key"), (status = 404, description = "Unknown, or not this key's submission")))]
+    responses((status = 200, body = SubmissionView),
+        (status = 403, description = "No valid key", body = ErrorEnvelope),
+        (status = 404, description = "Unknown, or not this key's submission", body = ErrorEnvelope),
+        (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
 pub async fn detail(
     State(state): State<AppState>,
     parts: Parts,
@@ -250,11 +289,19 @@ pub async fn detail(
 
 /// Partial update: its own write-scope key or a full admin key. Only changed values count: an approved
 /// submission returns to review unless every changed field is exempt; no change → no log, no e-mail.
-#[utoipa::path(patch, path = "/api/v1/submissions/{id}/", tag = "submissions",
+#[utoipa::path(patch, path = "/api/v1/submissions/{id}/", operation_id = "update_submission", tag = "submissions",
     params(("id" = Uuid, Path, description = "Submission id")),
-    request_body(content = Object, description = "Any subset of the submission fields"),
+    request_body(description = "Any subset of the submission's fields, as JSON or as multipart form data (with an optional `logo` file)",
+        content((SubmissionPatch = "application/json"), (SubmissionPatchForm = "multipart/form-data"))),
     security(("ApiKey" = []), ("AdminKey" = [])),
-    responses((status = 200, body = SubmissionView), (status = 400, description = "Validation errors"), (status = 403, description = "No valid key, or a read-only key"), (status = 404, description = "Unknown, or not this key's submission")))]
+    responses((status = 200, body = SubmissionView),
+        (status = 400, description = "Malformed body, or validation errors under `error.details`", body = ErrorEnvelope),
+        (status = 403, description = "No valid key, or a read-only key", body = ErrorEnvelope),
+        (status = 404, description = "Unknown, or not this key's submission", body = ErrorEnvelope),
+        (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
+        (status = 415, description = "Body is neither `application/json` nor `multipart/form-data`", body = ErrorEnvelope),
+        (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
+            headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
 pub async fn update(
     State(state): State<AppState>,
     parts: Parts,

@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod logo;
 pub mod rules;
+pub mod schema;
 pub mod service;
 pub mod validate;
 pub mod view;

@@ -97,6 +97,11 @@ async fn bad_branch_is_a_clear_json_error() {
     let api = app.get("/api/v1/edam/?branch=nope").await;
     assert_eq!(api.status, StatusCode::BAD_REQUEST);
     assert!(api.json()["request_id"].is_string());
+    // The API takes exactly the values its OpenAPI enum lists: a blank branch is not "all branches".
+    for blank in ["", "%20topic"] {
+        let r = app.get(&format!("/api/v1/edam/?branch={blank}")).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "branch={blank}");
+    }
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@ mod access_log;
 mod api;
 mod api_contract;
 mod api_keys;
+mod api_strictness;
 mod cli;
 mod concurrency;
 mod config;

@@ -456,13 +456,30 @@ async fn secondary_tag_filter_requires_every_tag() {
     let both = send(
         &app,
         Method::GET,
-        "/api/v1/submissions/?secondary_maturity_tags=unstable,secondtag",
+        "/api/v1/submissions/?secondary_maturity_tags=unstable,%20unstable",
         Some(&auth),
         None,
     )
     .await
     .json();
-    assert_eq!(both["count"], 0, "AND semantics");
+    assert_eq!(both["count"], 1, "every listed tag must be present");
+    // A value outside the fixed sets is refused, as the OpenAPI enums say, rather than matching nothing.
+    for bad in [
+        "secondary_maturity_tags=unstable,secondtag",
+        "primary_maturity_tag=ripe",
+        "status=done",
+    ] {
+        let r = send(
+            &app,
+            Method::GET,
+            &format!("/api/v1/submissions/?{bad}"),
+            Some(&auth),
+            None,
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert_eq!(r.json()["error"]["code"], "bad_request", "{bad}");
+    }
     let all = send(
         &app,
         Method::GET,
