@@ -196,12 +196,19 @@ async fn not_found() -> crate::error::AppError {
     crate::error::AppError::NotFound("Not found.".into())
 }
 
+/// axum's method router has already set `Allow` (only the methods really routed, so `OPTIONS` and the
+/// 405 agree); this adds our envelope, and for PUT where only PATCH exists, what to use instead.
 async fn method_not_allowed(method: Method) -> axum::response::Response {
     use axum::response::IntoResponse;
     let mut resp = http::StatusCode::METHOD_NOT_ALLOWED.into_response();
+    let hint = if method == Method::PUT {
+        " Full replacement is not supported here; use PATCH for partial updates."
+    } else {
+        ""
+    };
     resp.extensions_mut().insert(crate::error::ErrorInfo {
         code: "method_not_allowed",
-        message: format!("Method \"{method}\" not allowed."),
+        message: format!("Method \"{method}\" not allowed.{hint}"),
         details: None,
     });
     resp

@@ -33,7 +33,7 @@ run() {
         --seed "$SEED" \
         --max-examples "$MAX_EXAMPLES" \
         --generation-database none \
-        --workers 2 \
+        --workers 1 \
         --request-timeout 30 \
         --no-color \
         --report junit --report-dir "$WORK/report-$name" \

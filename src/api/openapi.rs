@@ -157,7 +157,6 @@ pub fn choice_schema(values: &[&str]) -> Schema {
 /// What the parameter derive cannot say next to `schema_with`: `page_size`'s maximum (the configured
 /// largest page) and that `secondary_maturity_tags` is one comma-separated value.
 fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
-    use utoipa::openapi::RefOr;
     use utoipa::openapi::path::ParameterStyle;
     for item in doc.paths.paths.values_mut() {
         for op in [
@@ -173,11 +172,11 @@ fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
             for p in op.parameters.iter_mut().flatten() {
                 match p.name.as_str() {
                     "page_size" => {
-                        if let Some(RefOr::T(Schema::Object(o))) = p.schema.as_mut() {
-                            o.maximum = Some(max_page_size.into());
-                        }
+                        // Larger values are capped, as the original does, so they are valid input:
+                        // the schema has no `maximum`, the description says where the cap is.
                         p.description = Some(format!(
-                            "Items per page, 1–{max_page_size} (`API_MAX_PAGE_SIZE`)."
+                            "Items per page, at least 1; larger values than {max_page_size} \
+                             (`API_MAX_PAGE_SIZE`) are capped to it."
                         ));
                     }
                     "page" => {

@@ -322,18 +322,6 @@ pub async fn update(
     ))
 }
 
-/// PUT is routed (so its 405 can explain what to use instead) and therefore gets no `Allow` header
-/// from the method router: it is set here, in the router's own format.
-async fn put_not_supported() -> Response {
-    (
-        [(axum::http::header::ALLOW, "GET,HEAD,PATCH")],
-        AppError::MethodNotAllowed(
-            "Full replacement (PUT) is not supported. Use PATCH for partial updates.".into(),
-        ),
-    )
-        .into_response()
-}
-
 pub fn routes(state: &AppState) -> Router<AppState> {
     // Anonymous registration is limited per client address (RATE_LIMIT_API_ANON).
     let create_route =
@@ -343,8 +331,5 @@ pub fn routes(state: &AppState) -> Router<AppState> {
         ));
     Router::new()
         .route("/submissions/", get(list).merge(create_route))
-        .route(
-            "/submissions/{id}/",
-            get(detail).patch(update).put(put_not_supported),
-        )
+        .route("/submissions/{id}/", get(detail).patch(update))
 }

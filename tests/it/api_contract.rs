@@ -353,7 +353,7 @@ fn allow(r: &TestResponse) -> Vec<String> {
 async fn every_405_names_the_allowed_methods() {
     let app = TestApp::new().await;
     let admin = admin_auth(&app, AdminScope::Full).await;
-    let cases: [(Method, &str, &[&str]); 7] = [
+    let cases: [(Method, &str, &[&str]); 8] = [
         (
             Method::DELETE,
             "/api/v1/categories/",
@@ -372,9 +372,14 @@ async fn every_405_names_the_allowed_methods() {
         (Method::POST, "/api/v1/edam/", &["GET", "HEAD"]),
         (Method::DELETE, "/api/schema/", &["GET", "HEAD"]),
         (Method::POST, "/health/ready/", &["GET", "HEAD"]),
-        // PUT is routed (to explain itself), so its Allow is set by the handler.
+        // PUT and OPTIONS on a submission: the same Allow, naming only what is routed.
         (
             Method::PUT,
+            "/api/v1/submissions/00000000-0000-0000-0000-000000000000/",
+            &["GET", "HEAD", "PATCH"],
+        ),
+        (
+            Method::OPTIONS,
             "/api/v1/submissions/00000000-0000-0000-0000-000000000000/",
             &["GET", "HEAD", "PATCH"],
         ),
