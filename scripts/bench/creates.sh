@@ -37,23 +37,25 @@ for _ in $(seq 1 100); do curl -fsS "$BASE/health/ready/" >/dev/null 2>&1 && bre
 
 # Reference data through the API, then one valid registration body for wrk.
 python3 - "$BASE" "$KEY" "$WORK/post.lua" <<'PY'
-import json, sys, urllib.request
+import json, sys, urllib.error, urllib.request
 base, key, out = sys.argv[1:]
 def call(method, path, body=None, auth=True):
     req = urllib.request.Request(base + path, method=method,
         data=None if body is None else json.dumps(body).encode(),
         headers={"Content-Type": "application/json", **({"Authorization": "AdminKey " + key} if auth else {})})
-    with urllib.request.urlopen(req) as r:
-        return json.load(r)
+    try:
+        with urllib.request.urlopen(req) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        sys.exit(f"{method} {path}: {e.code} {e.read().decode()}")
 cat = call("POST", "/api/v1/categories/", {"name": "Bench category"})
 centre = call("POST", "/api/v1/service-centers/", {"short_name": "BENCH", "full_name": "Bench Centre"})
 pi = call("POST", "/api/v1/pis/", {"last_name": "Lovelace", "first_name": "Ada", "orcid": "0000-0002-1825-0097"})
-topic = call("GET", "/api/v1/edam/topic_0121/", auth=False)
 body = {
     "date_of_entry": "2026-11-01", "submitter_first_name": "Ada", "submitter_last_name": "Lovelace",
     "submitter_affiliation": "Example University", "service_name": "Bench service",
     "service_description": "A service registered by the load benchmark, with a description long enough.",
-    "year_established": 2021, "service_category_ids": [cat["id"]], "edam_topic_ids": [topic["id"]],
+    "year_established": 2021, "service_category_ids": [cat["id"]], "publications_pmids": "34848984",
     "responsible_pi_ids": [pi["id"]], "host_institute": "Example Institute",
     "service_center_id": centre["id"], "public_contact_email": "help@example.org",
     "internal_contact_name": "Grace Hopper", "internal_contact_email": "internal@example.org",

@@ -30,16 +30,29 @@ pub async fn claim<C: ConnectionTrait>(
     } else {
         ""
     };
-    let lock = match backend {
-        DbBackend::Postgres => " FOR UPDATE SKIP LOCKED",
-        _ => "",
-    };
     let limit = limit.max(1);
+    let candidates = match backend {
+        // Row locks let concurrent workers pass over each other's candidates.
+        DbBackend::Postgres => format!(
+            "SELECT id FROM jobs WHERE {due}{only_clause} ORDER BY run_at, created_at LIMIT {limit} \
+             FOR UPDATE SKIP LOCKED"
+        ),
+        // SQLite would answer the OR above by sorting every due job (reading each row) on every claim:
+        // each branch instead walks its index in claim order and stops after the batch.
+        _ => format!(
+            "SELECT id FROM ( \
+               SELECT * FROM (SELECT id, run_at, created_at FROM jobs \
+                 WHERE state = 'queued' AND run_at <= {{now}}{only_clause} ORDER BY run_at, created_at LIMIT {limit}) \
+               UNION ALL \
+               SELECT * FROM (SELECT id, run_at, created_at FROM jobs \
+                 WHERE state = 'running' AND locked_until < {{now}}{only_clause} ORDER BY run_at, created_at LIMIT {limit}) \
+             ) ORDER BY run_at, created_at LIMIT {limit}"
+        ),
+    };
     let template = format!(
         "UPDATE jobs SET state = 'running', locked_by = {{worker}}, locked_until = {{until}}, \
          attempts = attempts + 1, updated_at = {{now}} \
-         WHERE id IN (SELECT id FROM jobs WHERE {due}{only_clause} ORDER BY run_at, created_at LIMIT {limit}{lock}) \
-         AND {due} RETURNING *"
+         WHERE id IN ({candidates}) AND {due} RETURNING *"
     );
     let mut values: Vec<Value> = Vec::new();
     let sql = bind(&template, backend, &mut values, |name| match name {

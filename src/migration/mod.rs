@@ -8,6 +8,7 @@ mod m20261122_000003_submissions;
 mod m20261122_000004_biotools;
 mod m20261122_000005_auth;
 mod m20261122_000006_jobs;
+mod m20261202_000007_jobs_claim_index;
 
 /// Builds a named index over `cols`. Names are explicit so they are identical on both backends and
 /// stay within PostgreSQL's 63-byte identifier limit.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_biotools::Migration),
             Box::new(m20261122_000005_auth::Migration),
             Box::new(m20261122_000006_jobs::Migration),
+            Box::new(m20261202_000007_jobs_claim_index::Migration),
         ]
     }
 }
