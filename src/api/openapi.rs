@@ -133,12 +133,12 @@ pub fn page_schema() -> Schema {
     )
 }
 
-/// `page_size`: at least 1; the maximum (`API_MAX_PAGE_SIZE`) is filled in by [`document`].
+/// `page_size`: any integer of at least 1. No `format`: a value too large for 64 bits is still
+/// accepted and capped at `API_MAX_PAGE_SIZE` like any other, so the document must not bound it.
 pub fn page_size_schema() -> Schema {
     Schema::Object(
         ObjectBuilder::new()
             .schema_type(Type::Integer)
-            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
             .minimum(Some(1))
             .build(),
     )
