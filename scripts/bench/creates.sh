@@ -6,66 +6,19 @@
 #
 #   scripts/bench/creates.sh              # builds the release binary first
 #   DURATION=10s CONNECTIONS=16 SKIP_BUILD=1 scripts/bench/creates.sh
+#   BIN=/path/to/other/service-registry SKIP_BUILD=1 scripts/bench/creates.sh
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
-BIN=$TARGET_DIR/release/service-registry
 DURATION=${DURATION:-30s}
 CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
+source "$(dirname "$0")/lib.sh"
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --release --quiet --bin service-registry)
-
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/sr-bench.XXXXXX")
-PID=
-cleanup() { [ -z "$PID" ] || kill "$PID" 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE=http://127.0.0.1:$PORT
-export ENVIRONMENT=development DATA_DIR=$WORK/data SITE_CONFIG=$REPO/config/site.toml
-export RATE_LIMIT_API=100000000/m RATE_LIMIT_API_ANON=100000000/m RATE_LIMIT_SUBMIT=100000000/m
-export RATE_LIMIT_UPDATE=100000000/m LOG_REQUESTS=false RUST_LOG=warn
-unset DATABASE_URL DB_HOST REDIS_URL REDIS_HOST
-cd "$WORK"
-"$BIN" migrate up >/dev/null 2>&1 || true
-KEY=$("$BIN" admin-key create --label bench --scope full 2>/dev/null | tail -n1)
-"$BIN" serve --bind "127.0.0.1:$PORT" --no-scheduler >"$WORK/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do curl -fsS "$BASE/health/ready/" >/dev/null 2>&1 && break; sleep 0.2; done
-
-# Reference data through the API, then one valid registration body for wrk.
-python3 - "$BASE" "$KEY" "$WORK/post.lua" <<'PY'
-import json, sys, urllib.error, urllib.request
-base, key, out = sys.argv[1:]
-def call(method, path, body=None, auth=True):
-    req = urllib.request.Request(base + path, method=method,
-        data=None if body is None else json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **({"Authorization": "AdminKey " + key} if auth else {})})
-    try:
-        with urllib.request.urlopen(req) as r:
-            return json.load(r)
-    except urllib.error.HTTPError as e:
-        sys.exit(f"{method} {path}: {e.code} {e.read().decode()}")
-cat = call("POST", "/api/v1/categories/", {"name": "Bench category"})
-centre = call("POST", "/api/v1/service-centers/", {"short_name": "BENCH", "full_name": "Bench Centre"})
-pi = call("POST", "/api/v1/pis/", {"last_name": "Lovelace", "first_name": "Ada", "orcid": "0000-0002-1825-0097"})
-body = {
-    "date_of_entry": "2026-11-01", "submitter_first_name": "Ada", "submitter_last_name": "Lovelace",
-    "submitter_affiliation": "Example University", "service_name": "Bench service",
-    "service_description": "A service registered by the load benchmark, with a description long enough.",
-    "year_established": 2021, "service_category_ids": [cat["id"]], "publications_pmids": "34848984",
-    "responsible_pi_ids": [pi["id"]], "host_institute": "Example Institute",
-    "service_center_id": centre["id"], "public_contact_email": "help@example.org",
-    "internal_contact_name": "Grace Hopper", "internal_contact_email": "internal@example.org",
-    "website_url": "https://example.org", "terms_of_use_url": "https://example.org/terms",
-    "licenses": ["MIT"], "kpi_monitoring": "planned", "data_protection_consent": True,
-}
-call("POST", "/api/v1/submissions/", body, auth=False)  # fails loudly if the body is not valid
-with open(out, "w") as f:
+python3 - "$WORK/body.json" "$WORK/post.lua" <<'PY'
+import json, sys
+body = open(sys.argv[1]).read()
+with open(sys.argv[2], "w") as f:
     f.write('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n')
-    f.write("wrk.body = " + json.dumps(json.dumps(body)) + "\n")
+    f.write("wrk.body = " + json.dumps(body) + "\n")
 PY
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION POST /api/v1/submissions/"
