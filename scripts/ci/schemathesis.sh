@@ -8,7 +8,7 @@
 #
 # Every check runs except use_after_free: reference data is soft-deleted and stays readable by contract
 # (see schemathesis.toml, which also says where our contract differs from schemathesis' defaults).
-# Settings: MAX_EXAMPLES (cases per operation and phase, default 50), SEED (default 20261201),
+# Settings: MAX_EXAMPLES (cases per operation and phase, default 100), SEED (default 20261201),
 # KEEP_WORK=1 keeps the temporary directory (server log, reports).
 set -euo pipefail
 
@@ -20,7 +20,7 @@ fi
 . "$(dirname "$0")/lib-server.sh"
 
 SEED=${SEED:-20261201}
-MAX_EXAMPLES=${MAX_EXAMPLES:-50}
+MAX_EXAMPLES=${MAX_EXAMPLES:-100}
 SCHEMA="$BASE/api/schema/?format=json"
 
 run() {
