@@ -76,6 +76,13 @@ impl JobRegistry {
     }
 }
 
+/// Compiles every domain's fixed patterns: a start-up error, never a pattern that silently never matches.
+pub fn check_patterns() -> anyhow::Result<()> {
+    crate::submissions::rules::check_patterns()?;
+    crate::edam::check_patterns()?;
+    Ok(())
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     router_with_api(state, Router::new())

@@ -1,6 +1,6 @@
 //! The REST API kit: JSON body extraction, the key principal, pagination, the API root and the
 //! OpenAPI document's shell. It knows no domain: each domain brings its own `OpenApiRouter`, and the
-//! application (`crate::app`) collects them.
+//! application layer (`app.rs`) collects them.
 
 pub mod auth;
 pub mod json;

@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         return healthcheck(url).await;
     }
     let config = Config::from_process_env(&overrides)?;
+    crate::app::check_patterns()?;
     init_tracing(&config);
     match cli.command {
         Command::Serve {

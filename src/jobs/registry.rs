@@ -1,5 +1,5 @@
 //! Which handler runs which job kind. Each domain exposes its jobs (`edam::jobs::jobs()`, …); the
-//! application layer assembles them into `JobRegistry::standard` (in `crate::app`).
+//! application layer assembles them into `JobRegistry::standard` (in `app.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -78,14 +78,14 @@ pub(super) fn field_errors(errors: FieldErrors) -> AppResult<()> {
     for (field, msg) in errors {
         map.entry(field).or_default().push(msg);
     }
-    Err(AppError::Validation(serde_json::json!(map)))
+    Err(AppError::fields(map))
 }
 
 /// A unique-constraint race the pre-check missed becomes a field error, never a 500.
 fn unique_violation(e: sea_orm::DbErr, field: &'static str, msg: &str) -> AppError {
     match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Validation(serde_json::json!({ field: [msg] }))
+            AppError::fields([(field, vec![msg.to_string()])])
         }
         _ => AppError::from(e),
     }
