@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_key;
+mod data;
 mod jobs;
 mod run;
 mod serve;

@@ -4,8 +4,8 @@
 use std::io::IsTerminal;
 
 use super::admin::{create_superuser, healthcheck, migrate, setup_groups};
+use super::data::{load_reference_data, set_status};
 use super::serve::{serve, shutdown_signal};
-use crate::app::AppState;
 use crate::cli::{Cli, Command};
 use crate::config::{Config, LogFormat, Overrides};
 
@@ -59,22 +59,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             no_input,
         } => create_superuser(&config, username, email, no_input).await,
         Command::SetupGroups { dry_run, list } => setup_groups(&config, dry_run, list).await,
-        Command::LoadReferenceData { file } => {
-            let data = crate::registry::service::read_file(&file)?;
-            let db = crate::db::connect(&config.database).await?;
-            let r = crate::registry::service::load(&db, &data).await?;
-            for (kind, c) in [
-                ("categories", r.categories),
-                ("service centres", r.service_centers),
-                ("principal investigators", r.pis),
-            ] {
-                println!(
-                    "{kind}: {} created, {} updated, {} unchanged",
-                    c.created, c.updated, c.unchanged
-                );
-            }
-            Ok(())
-        }
+        Command::LoadReferenceData { file } => load_reference_data(&config, &file).await,
         Command::SyncEdam {
             url,
             file,
@@ -94,29 +79,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::AdminKey { action } => super::admin_key::run(&config, action).await,
         Command::Submission {
             action: crate::cli::SubmissionAction::SetStatus { id, status, by },
-        } => {
-            let db = crate::db::connect(&config.database).await?;
-            let state = AppState::new(config, db)?;
-            let ctx = crate::submissions::service::Ctx::new(&state);
-            let changed = crate::submissions::lifecycle::set_status(
-                &state.db,
-                &ctx,
-                id,
-                &status,
-                &format!("admin:{by}"),
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-            println!(
-                "{}",
-                if changed {
-                    format!("Submission {id} is now {status}.")
-                } else {
-                    format!("Submission {id} already was {status}; nothing changed.")
-                }
-            );
-            Ok(())
-        }
+        } => set_status(config, id, &status, &by).await,
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");
