@@ -92,10 +92,12 @@ pub fn choice_schema(values: &[&str]) -> Schema {
     )
 }
 
-/// What the parameter derive cannot say next to `schema_with`: `page_size`'s maximum (the configured
-/// largest page) and that `secondary_maturity_tags` is one comma-separated value.
-fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
-    use utoipa::openapi::path::ParameterStyle;
+/// Calls `f` on every parameter of every operation of `doc` (domains use it to say what the parameter
+/// derive cannot say next to `schema_with`).
+pub fn for_each_parameter(
+    doc: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(&mut utoipa::openapi::path::Parameter),
+) {
     for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -107,38 +109,29 @@ fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
         .into_iter()
         .flatten()
         {
-            for p in op.parameters.iter_mut().flatten() {
-                match p.name.as_str() {
-                    "page_size" => {
-                        // Larger values are capped, as the original does, so they are valid input:
-                        // the schema has no `maximum`, the description says where the cap is.
-                        p.description = Some(format!(
-                            "Items per page, at least 1; larger values than {max_page_size} \
-                             (`API_MAX_PAGE_SIZE`) are capped to it."
-                        ));
-                    }
-                    "page" => {
-                        p.description = Some(
-                            "1-based page number, or `last`; a page past the end is 404.".into(),
-                        );
-                    }
-                    "secondary_maturity_tags" => {
-                        p.style = Some(ParameterStyle::Form);
-                        p.explode = Some(false);
-                        p.description = Some(
-                            "Comma-separated secondary maturity tags; a submission must carry every one."
-                                .into(),
-                        );
-                    }
-                    "ordering" => {
-                        p.description =
-                            Some("Sort order (default `-submitted_at`: newest first).".into());
-                    }
-                    _ => {}
-                }
-            }
+            op.parameters.iter_mut().flatten().for_each(&mut f);
         }
     }
+}
+
+/// What the parameter derive cannot say about the pagination parameters: where `page_size` is capped
+/// (the configured largest page) and what `page` accepts.
+fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
+    for_each_parameter(doc, |p| match p.name.as_str() {
+        "page_size" => {
+            // Larger values are capped, as the original does, so they are valid input:
+            // the schema has no `maximum`, the description says where the cap is.
+            p.description = Some(format!(
+                "Items per page, at least 1; larger values than {max_page_size} \
+                             (`API_MAX_PAGE_SIZE`) are capped to it."
+            ));
+        }
+        "page" => {
+            p.description =
+                Some("1-based page number, or `last`; a page past the end is 404.".into());
+        }
+        _ => {}
+    });
 }
 
 /// The whole document: the domains' paths and schemas (`paths`) in the shell, with the site's title,

@@ -350,8 +350,30 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
         state.clone(),
         crate::web::rate_limit::anonymous_layer,
     ));
-    OpenApiRouter::with_openapi(SubmissionsDoc::openapi())
+    let mut router = OpenApiRouter::with_openapi(SubmissionsDoc::openapi())
         .routes(routes!(list))
         .routes((schemas, paths, create_route))
-        .routes(routes!(detail, update))
+        .routes(routes!(detail, update));
+    tune_list_parameters(router.get_openapi_mut());
+    router
+}
+
+/// What the parameter derive cannot say about the list's filters: `secondary_maturity_tags` is one
+/// comma-separated value, and the default of `ordering`.
+fn tune_list_parameters(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterStyle;
+    crate::api::openapi::for_each_parameter(doc, |p| match p.name.as_str() {
+        "secondary_maturity_tags" => {
+            p.style = Some(ParameterStyle::Form);
+            p.explode = Some(false);
+            p.description = Some(
+                "Comma-separated secondary maturity tags; a submission must carry every one."
+                    .into(),
+            );
+        }
+        "ordering" => {
+            p.description = Some("Sort order (default `-submitted_at`: newest first).".into());
+        }
+        _ => {}
+    });
 }
