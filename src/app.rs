@@ -1,12 +1,11 @@
-//! Application state and the router with all its layers; used by `serve` and by the integration tests.
+//! The application layer: collects every domain's routes, OpenAPI paths and job kinds, and wraps the
+//! router in its layers; used by `serve` and by the integration tests. The state lives in `crate::state`.
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderName, Method};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
-use std::sync::Arc;
 use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -15,60 +14,10 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-use crate::config::Config;
-use crate::web::{assets::Assets, security, templates::Templates};
-
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub db: DatabaseConnection,
-    pub templates: Arc<Templates>,
-    pub assets: Arc<Assets>,
-    pub redis: Option<redis::Client>,
-    /// External origins the CSP allows for images (logo, favicon).
-    pub img_origins: Arc<Vec<String>>,
-    /// In-memory EDAM search index (rebuilt after syncs).
-    pub edam: crate::edam::search::SharedIndex,
-    /// Rate-limit counters (in Redis when configured, in memory otherwise).
-    pub limiter: Arc<crate::web::rate_limit::Limiter>,
-    /// The one time source of requests, the worker and the scheduler (tests swap in a manual clock).
-    pub clock: Arc<dyn crate::jobs::Clock>,
-    /// Set once readiness has seen every migration applied; migrations only run at start-up, so from
-    /// then on a readiness probe costs one database ping and nothing more.
-    pub migrations_applied: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl AppState {
-    pub fn new(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let assets = Arc::new(Assets::load());
-        let templates = Arc::new(Templates::new(&config, assets.clone()));
-        let redis = match &config.redis {
-            Some(r) => Some(redis::Client::open(r.url.expose())?),
-            None => None,
-        };
-        let limiter = crate::web::rate_limit::Limiter::new(&config.rate_limits, redis.clone())
-            .map_err(anyhow::Error::msg)?;
-        Ok(Self {
-            limiter: Arc::new(limiter),
-            img_origins: Arc::new(crate::web::templates::image_origins(&config)),
-            config: Arc::new(config),
-            db,
-            templates,
-            assets,
-            redis,
-            edam: Default::default(),
-            clock: Arc::new(crate::jobs::SystemClock),
-            migrations_applied: Default::default(),
-        })
-    }
-
-    /// Builds the state and loads what is served from memory (the EDAM index).
-    pub async fn build(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
-        let state = Self::new(config, db)?;
-        state.edam.rebuild(&state.db).await?;
-        Ok(state)
-    }
-}
+use crate::jobs::JobRegistry;
+pub use crate::state::AppState;
+use crate::web::security;
+use utoipa_axum::router::OpenApiRouter;
 
 /// Start-up database work, serialised across processes so replicas starting together never race:
 /// pending migrations, the roles' permission sets, and the offline EDAM/SPDX seed of an empty database.
@@ -93,6 +42,47 @@ pub async fn prepare_database(
     .await
 }
 
+/// Every domain's documented routes (`/api/v1/…` and the health probes), with their OpenAPI paths,
+/// schemas and tags; the order gives the order of the document's tags.
+fn documented_routes(state: &AppState) -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(crate::edam::api::api_router())
+        .merge(crate::api::root::router())
+        .merge(crate::registry::api::router())
+        .merge(crate::submissions::api::router(state))
+        .merge(crate::health::router())
+}
+
+/// The OpenAPI document as `/api/schema/` serves it.
+pub fn openapi_document(state: &AppState) -> utoipa::openapi::OpenApi {
+    let (_, paths) = documented_routes(state).split_for_parts();
+    crate::api::openapi::document(&state.config, paths)
+}
+
+impl JobRegistry {
+    /// Every job kind the application knows: the platform's (`send_email`, stale-draft cleanup) and
+    /// each domain's. Defined here, in the application layer, so that `jobs/` names no domain.
+    pub fn standard() -> Self {
+        let mut r = Self::new();
+        r.register(crate::mail::SendEmailJob);
+        r.register(crate::jobs::cleanup::DraftsCleanupJob);
+        for job in crate::edam::jobs::jobs()
+            .into_iter()
+            .chain(crate::licenses::jobs::jobs())
+        {
+            r.register_arc(job);
+        }
+        r
+    }
+}
+
+/// Compiles every domain's fixed patterns: a start-up error, never a pattern that silently never matches.
+pub fn check_patterns() -> anyhow::Result<()> {
+    crate::submissions::rules::check_patterns()?;
+    crate::edam::check_patterns()?;
+    Ok(())
+}
+
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     router_with_api(state, Router::new())
@@ -101,14 +91,19 @@ pub fn router(state: AppState) -> Router {
 /// The application with extra `/api/v1` routes merged in (tests use this to exercise API plumbing
 /// through the real layers before the domain endpoints exist).
 pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
-    let routes = Router::new()
+    let (documented, paths) = documented_routes(&state).split_for_parts();
+    let doc = crate::api::openapi::document(&state.config, paths);
+    let mut routes = Router::new()
         .route("/", get(crate::web::pages::home))
         .route("/static/{*path}", get(crate::web::assets::serve))
         .route("/about/", get(crate::web::pages::about))
         .merge(crate::edam::api::page_routes())
-        .merge(crate::health::router())
         .merge(crate::submissions::logo::routes())
-        .merge(crate::api::router(&state, extra_v1));
+        .merge(documented)
+        .merge(crate::api::openapi::router(doc));
+    if extra_v1.has_routes() {
+        routes = routes.nest("/api/v1", extra_v1);
+    }
 
     let max_body = state.config.max_body_bytes;
     // The span ties a request's own log lines together; the access line itself comes from `access_log`.

@@ -57,6 +57,17 @@ impl From<sea_orm::DbErr> for AppError {
 pub const BUSY_RETRY_AFTER_SECS: u64 = 1;
 
 impl AppError {
+    /// A validation error from each invalid field's messages (`field → messages`, the shape of
+    /// `error.details`). Built directly, with no fallible serialisation that could lose the details.
+    pub fn fields<K: Into<String>>(errors: impl IntoIterator<Item = (K, Vec<String>)>) -> Self {
+        Self::Validation(Value::Object(
+            errors
+                .into_iter()
+                .map(|(field, messages)| (field.into(), Value::from(messages)))
+                .collect(),
+        ))
+    }
+
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
     }

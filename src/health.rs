@@ -5,17 +5,16 @@
 //! and names what failed only in the log, never to the (public) caller.
 
 use axum::Json;
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use serde::Serialize;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use utoipa::ToSchema;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// Readiness must answer quickly even when a dependency hangs.
 const CHECK_TIMEOUT: Duration = Duration::from_millis(800);
@@ -103,8 +102,16 @@ async fn redis_check(client: &redis::Client) -> Result<(), String> {
         .map_err(|_| "ping failed".to_string())
 }
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/health/live/", get(live))
-        .route("/health/ready/", get(ready))
+#[derive(OpenApi)]
+#[openapi(
+    components(schemas(HealthStatus)),
+    tags((name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"))
+)]
+struct HealthDoc;
+
+/// The probes, documented.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(HealthDoc::openapi())
+        .routes(routes!(live))
+        .routes(routes!(ready))
 }

@@ -12,10 +12,13 @@ use axum::http::{HeaderMap, header};
 use std::ops::Deref;
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::api_keys::{self, AdminScope, SubmissionScope};
 use crate::error::AppError;
+use crate::web::rate_limit::Limiter;
 use crate::web::rate_limit::Policy;
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 
 /// The one body every authentication failure gets, whatever went wrong.
 pub const AUTH_FAILED: &str = "Authentication failed: a valid API key is required \
@@ -178,10 +181,13 @@ fn rejected(scheme: &'static str) -> AppError {
 }
 
 /// Verifies the request's key without counting it against a rate limit.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Principal, AppError> {
+pub async fn authenticate(
+    db: &DatabaseConnection,
+    headers: &HeaderMap,
+) -> Result<Principal, AppError> {
     match presented(headers).ok_or_else(denied)? {
         Presented::Admin(token) => {
-            let row = api_keys::verify_admin_key(&state.db, token)
+            let row = api_keys::verify_admin_key(db, token)
                 .await?
                 .ok_or_else(|| rejected("AdminKey"))?;
             // A scope the code does not know (hand-edited row) is treated as read-only.
@@ -193,7 +199,7 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
             })
         }
         Presented::Submission(token) => {
-            let row = api_keys::verify_submission_key(&state.db, token)
+            let row = api_keys::verify_submission_key(db, token)
                 .await?
                 .ok_or_else(|| rejected("ApiKey"))?;
             let scope = SubmissionScope::parse(&row.scope).unwrap_or(SubmissionScope::Read);
@@ -207,13 +213,17 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Princ
     }
 }
 
-impl FromRequestParts<AppState> for ApiPrincipal {
+impl<S> FromRequestParts<S> for ApiPrincipal
+where
+    S: Send + Sync,
+    DatabaseConnection: FromRef<S>,
+    Arc<Limiter>: FromRef<S>,
+{
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let principal = authenticate(state, &parts.headers).await?;
-        state
-            .limiter
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let principal = authenticate(&DatabaseConnection::from_ref(state), &parts.headers).await?;
+        Arc::<Limiter>::from_ref(state)
             .check(Policy::Api, &format!("key:{}", principal.key_id()))
             .await?;
         parts.extensions.insert(principal.clone());

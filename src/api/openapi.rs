@@ -14,79 +14,17 @@ use utoipa::openapi::schema::{
 };
 use utoipa::{OpenApi, ToSchema};
 
-use crate::app::AppState;
+use crate::config::Config;
 use crate::error::AppError;
+use crate::web::templates::Templates;
 use crate::web::{PageContext, render};
+use axum::extract::FromRef;
+use std::sync::Arc;
 
+/// The document's shell: the error envelope every domain refers to. The paths, schemas and tags come
+/// from the domains' routers (`utoipa_axum::router::OpenApiRouter`), which the application collects.
 #[derive(OpenApi)]
-#[openapi(
-    paths(
-        crate::health::live,
-        crate::health::ready,
-        crate::edam::api::list,
-        crate::edam::api::detail,
-        crate::api::root::root,
-        crate::registry::api_types::paths::list_categories,
-        crate::registry::api_types::paths::create_category,
-        crate::registry::api_types::paths::get_category,
-        crate::registry::api_types::paths::put_category,
-        crate::registry::api_types::paths::patch_category,
-        crate::registry::api_types::paths::delete_category,
-        crate::registry::api_types::paths::list_centers,
-        crate::registry::api_types::paths::create_center,
-        crate::registry::api_types::paths::get_center,
-        crate::registry::api_types::paths::put_center,
-        crate::registry::api_types::paths::patch_center,
-        crate::registry::api_types::paths::delete_center,
-        crate::registry::api_types::paths::list_pis,
-        crate::registry::api_types::paths::create_pi,
-        crate::registry::api_types::paths::get_pi,
-        crate::registry::api_types::paths::put_pi,
-        crate::registry::api_types::paths::patch_pi,
-        crate::registry::api_types::paths::delete_pi,
-        crate::submissions::api::create,
-        crate::submissions::api::list,
-        crate::submissions::api::detail,
-        crate::submissions::api::update,
-    ),
-    components(schemas(
-        crate::health::HealthStatus,
-        crate::edam::api::EdamItem,
-        crate::edam::api::EdamDetail,
-        crate::edam::api::ParentRef,
-        crate::edam::model::Branch,
-        crate::api::root::ApiRoot,
-        crate::registry::api_types::CategoryWrite,
-        crate::registry::api_types::CategoryOut,
-        crate::registry::api_types::ServiceCenterWrite,
-        crate::registry::api_types::ServiceCenterOut,
-        crate::registry::api_types::PiWrite,
-        crate::registry::api_types::PiOut,
-        crate::submissions::view::SubmissionView,
-        crate::submissions::view::CategoryRef,
-        crate::submissions::view::CenterRef,
-        crate::submissions::view::PiRef,
-        crate::submissions::view::EdamRef,
-        crate::submissions::view::Links,
-        crate::submissions::api::CreatedSubmission,
-        crate::submissions::schema::SubmissionCreate,
-        crate::submissions::schema::SubmissionCreateForm,
-        crate::submissions::schema::SubmissionPatch,
-        crate::submissions::schema::SubmissionPatchForm,
-        crate::registry::api_types::CategoryCreate,
-        crate::registry::api_types::ServiceCenterCreate,
-        crate::registry::api_types::PiCreate,
-        ErrorEnvelope,
-        ErrorBody,
-    )),
-    tags(
-        (name = "edam", description = "EDAM ontology terms (public, no authentication)"),
-        (name = "api", description = "The API root: links to every collection (any valid key)"),
-        (name = "reference-data", description = "Service categories, service centres and PIs (admin key; read scope: GET only)"),
-        (name = "submissions", description = "Service registrations: public create, keyed read and update"),
-        (name = "health", description = "Liveness and readiness probes for load balancers and orchestrators"),
-    )
-)]
+#[openapi(components(schemas(ErrorEnvelope, ErrorBody)))]
 struct ApiDoc;
 
 /// The body of every error response under `/api/`.
@@ -154,10 +92,12 @@ pub fn choice_schema(values: &[&str]) -> Schema {
     )
 }
 
-/// What the parameter derive cannot say next to `schema_with`: `page_size`'s maximum (the configured
-/// largest page) and that `secondary_maturity_tags` is one comma-separated value.
-fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
-    use utoipa::openapi::path::ParameterStyle;
+/// Calls `f` on every parameter of every operation of `doc` (domains use it to say what the parameter
+/// derive cannot say next to `schema_with`).
+pub fn for_each_parameter(
+    doc: &mut utoipa::openapi::OpenApi,
+    mut f: impl FnMut(&mut utoipa::openapi::path::Parameter),
+) {
     for item in doc.paths.paths.values_mut() {
         for op in [
             &mut item.get,
@@ -169,46 +109,39 @@ fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
         .into_iter()
         .flatten()
         {
-            for p in op.parameters.iter_mut().flatten() {
-                match p.name.as_str() {
-                    "page_size" => {
-                        // Larger values are capped, as the original does, so they are valid input:
-                        // the schema has no `maximum`, the description says where the cap is.
-                        p.description = Some(format!(
-                            "Items per page, at least 1; larger values than {max_page_size} \
-                             (`API_MAX_PAGE_SIZE`) are capped to it."
-                        ));
-                    }
-                    "page" => {
-                        p.description = Some(
-                            "1-based page number, or `last`; a page past the end is 404.".into(),
-                        );
-                    }
-                    "secondary_maturity_tags" => {
-                        p.style = Some(ParameterStyle::Form);
-                        p.explode = Some(false);
-                        p.description = Some(
-                            "Comma-separated secondary maturity tags; a submission must carry every one."
-                                .into(),
-                        );
-                    }
-                    "ordering" => {
-                        p.description =
-                            Some("Sort order (default `-submitted_at`: newest first).".into());
-                    }
-                    _ => {}
-                }
-            }
+            op.parameters.iter_mut().flatten().for_each(&mut f);
         }
     }
 }
 
-/// The document with the site's title, version, licence and contact filled in.
-pub fn document(state: &AppState) -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+/// What the parameter derive cannot say about the pagination parameters: where `page_size` is capped
+/// (the configured largest page) and what `page` accepts.
+fn tune_parameters(doc: &mut utoipa::openapi::OpenApi, max_page_size: u64) {
+    for_each_parameter(doc, |p| match p.name.as_str() {
+        "page_size" => {
+            // Larger values are capped, as the original does, so they are valid input:
+            // the schema has no `maximum`, the description says where the cap is.
+            p.description = Some(format!(
+                "Items per page, at least 1; larger values than {max_page_size} \
+                             (`API_MAX_PAGE_SIZE`) are capped to it."
+            ));
+        }
+        "page" => {
+            p.description =
+                Some("1-based page number, or `last`; a page past the end is 404.".into());
+        }
+        _ => {}
+    });
+}
+
+/// The whole document: the domains' paths and schemas (`paths`) in the shell, with the site's title,
+/// version, licence and contact filled in.
+pub fn document(config: &Config, paths: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = paths;
+    doc.merge(ApiDoc::openapi());
     add_key_schemes(&mut doc);
-    tune_parameters(&mut doc, state.config.api_max_page_size);
-    let site = &state.config.site;
+    tune_parameters(&mut doc, config.api_max_page_size);
+    let site = &config.site;
     doc.info.title = site.api.title.clone();
     doc.info.version = site.api.version.clone();
     doc.info.description = Some(format!(
@@ -256,11 +189,7 @@ struct SchemaQuery {
     format: Option<String>,
 }
 
-async fn schema(
-    State(state): State<AppState>,
-    Query(q): Query<SchemaQuery>,
-) -> Result<Response, AppError> {
-    let doc = document(&state);
+fn schema(doc: &utoipa::openapi::OpenApi, q: SchemaQuery) -> Result<Response, AppError> {
     let (body, content_type) = match q.format.as_deref() {
         Some("json") => (
             doc.to_pretty_json().map_err(AppError::internal)?,
@@ -285,7 +214,10 @@ async fn schema(
 /// Where the documentation pages load the document from.
 const SPEC_URL: &str = "/api/schema/?format=json";
 
-async fn swagger(State(state): State<AppState>, page: PageContext) -> Result<Response, AppError> {
+async fn swagger<S>(State(state): State<S>, page: PageContext) -> Result<Response, AppError>
+where
+    Arc<Templates>: FromRef<S>,
+{
     render(
         &state,
         "api/swagger.html",
@@ -294,7 +226,10 @@ async fn swagger(State(state): State<AppState>, page: PageContext) -> Result<Res
     )
 }
 
-async fn redoc(State(state): State<AppState>, page: PageContext) -> Result<Response, AppError> {
+async fn redoc<S>(State(state): State<S>, page: PageContext) -> Result<Response, AppError>
+where
+    Arc<Templates>: FromRef<S>,
+{
     render(
         &state,
         "api/redoc.html",
@@ -303,9 +238,21 @@ async fn redoc(State(state): State<AppState>, page: PageContext) -> Result<Respo
     )
 }
 
-pub fn router() -> Router<AppState> {
+/// `/api/schema/` serving `doc` (built once: it depends only on the configuration), and the pages.
+pub fn router<S>(doc: utoipa::openapi::OpenApi) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Templates>: FromRef<S>,
+{
+    let doc = Arc::new(doc);
     Router::new()
-        .route("/api/schema/", get(schema))
-        .route("/api/docs/", get(swagger))
-        .route("/api/redoc/", get(redoc))
+        .route(
+            "/api/schema/",
+            get(move |Query(q): Query<SchemaQuery>| {
+                let doc = doc.clone();
+                async move { schema(&doc, q) }
+            }),
+        )
+        .route("/api/docs/", get(swagger::<S>))
+        .route("/api/redoc/", get(redoc::<S>))
 }

@@ -8,8 +8,14 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::auth::ApiPrincipal;
-use crate::app::AppState;
+use crate::config::Config;
 use crate::error::AppResult;
+use crate::web::rate_limit::Limiter;
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Where each collection lives.
 #[derive(Debug, Serialize, ToSchema)]
@@ -25,8 +31,8 @@ pub struct ApiRoot {
 }
 
 /// The site's configured URL, or the request's host.
-fn origin(state: &AppState, headers: &HeaderMap) -> String {
-    let site = state.config.site.site.url.trim_end_matches('/');
+fn origin(config: &Config, headers: &HeaderMap) -> String {
+    let site = config.site.site.url.trim_end_matches('/');
     if !site.is_empty() {
         return site.to_string();
     }
@@ -44,11 +50,11 @@ fn origin(state: &AppState, headers: &HeaderMap) -> String {
         (status = 429, description = "Rate limit of this key exceeded", body = super::openapi::ErrorEnvelope,
             headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
 pub async fn root(
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
     _principal: ApiPrincipal,
     headers: HeaderMap,
 ) -> AppResult<Json<ApiRoot>> {
-    let base = format!("{}/api/v1", origin(&state, &headers));
+    let base = format!("{}/api/v1", origin(&config, &headers));
     let at = |p: &str| format!("{base}/{p}/");
     Ok(Json(ApiRoot {
         submissions: at("submissions"),
@@ -58,4 +64,22 @@ pub async fn root(
         edam: at("edam"),
         biotools: at("biotools"),
     }))
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    components(schemas(ApiRoot)),
+    tags((name = "api", description = "The API root: links to every collection (any valid key)"))
+)]
+struct RootDoc;
+
+/// `GET /api/v1/`, documented.
+pub fn router<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    Arc<Config>: FromRef<S>,
+    DatabaseConnection: FromRef<S>,
+    Arc<Limiter>: FromRef<S>,
+{
+    OpenApiRouter::with_openapi(RootDoc::openapi()).routes(routes!(root))
 }

@@ -1,6 +1,5 @@
 //! Staff users, groups, permissions, sessions and admin API keys.
 
-pub mod admin_key_cli;
 pub mod api_keys;
 pub mod entity;
 pub mod password;

@@ -6,13 +6,14 @@ use axum::routing::get;
 use axum::{Json, Router};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::entity::edam_term;
 use super::model::Branch;
 use super::search::{Hit, IndexedTerm};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 const DEFAULT_LIMIT: usize = 20;
 const MAX_LIMIT: usize = 100;
@@ -208,10 +209,18 @@ pub async fn detail(
     }))
 }
 
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/edam/", get(list))
-        .route("/edam/{accession}/", get(detail))
+#[derive(OpenApi)]
+#[openapi(
+    components(schemas(EdamItem, EdamDetail, ParentRef, Branch)),
+    tags((name = "edam", description = "EDAM ontology terms (public, no authentication)"))
+)]
+struct EdamDoc;
+
+/// `/api/v1/edam/…`, documented.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(EdamDoc::openapi())
+        .routes(routes!(list))
+        .routes(routes!(detail))
 }
 
 pub fn page_routes() -> Router<AppState> {

@@ -42,48 +42,6 @@ pub mod edam_term {
             on_delete = "SetNull"
         )]
         Parent,
-        #[sea_orm(has_many = "crate::submissions::entity::submission_edam_topic::Entity")]
-        SubmissionEdamTopic,
-        #[sea_orm(has_many = "crate::submissions::entity::submission_edam_operation::Entity")]
-        SubmissionEdamOperation,
-    }
-
-    impl Related<crate::submissions::entity::submission_edam_topic::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::SubmissionEdamTopic.def()
-        }
-    }
-
-    impl Related<crate::submissions::entity::submission_edam_operation::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::SubmissionEdamOperation.def()
-        }
-    }
-
-    /// A term's parent (`is_a`), for `term.find_linked(ParentLink)`.
-    #[derive(Debug)]
-    pub struct ParentLink;
-
-    impl Linked for ParentLink {
-        type FromEntity = Entity;
-        type ToEntity = Entity;
-
-        fn link(&self) -> Vec<RelationDef> {
-            vec![Relation::Parent.def()]
-        }
-    }
-
-    /// A term's direct children, for `term.find_linked(ChildrenLink)`.
-    #[derive(Debug)]
-    pub struct ChildrenLink;
-
-    impl Linked for ChildrenLink {
-        type FromEntity = Entity;
-        type ToEntity = Entity;
-
-        fn link(&self) -> Vec<RelationDef> {
-            vec![Relation::Parent.def().rev()]
-        }
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -11,6 +11,11 @@ pub const KIND: &str = "edam.sync";
 
 pub struct EdamSyncJob;
 
+/// The job kinds of this domain, for the application's registry.
+pub fn jobs() -> Vec<std::sync::Arc<dyn Job>> {
+    vec![std::sync::Arc::new(EdamSyncJob)]
+}
+
 #[async_trait::async_trait]
 impl Job for EdamSyncJob {
     fn kind(&self) -> &'static str {

@@ -383,7 +383,5 @@ fn finish_element(st: &mut State) {
 
 /// `http://edamontology.org/EDAM_1.25.owl` → `1.25`.
 fn version_from_about(about: &str) -> String {
-    let re = regex::Regex::new(r"(\d+\.\d+)").ok();
-    re.and_then(|r| r.captures(about).map(|c| c[1].to_string()))
-        .unwrap_or_default()
+    super::version_in(about)
 }

@@ -95,10 +95,7 @@ pub async fn fetch_release(
 /// `EDAM_1.25.tsv` → `1.25`; TSV files carry no version of their own.
 fn version_from_name(source: &str) -> String {
     let file = source.rsplit('/').next().unwrap_or(source);
-    regex::Regex::new(r"(\d+\.\d+)")
-        .ok()
-        .and_then(|re| re.captures(file).map(|c| c[1].to_string()))
-        .unwrap_or_default()
+    super::version_in(file)
 }
 
 /// Loads, parses and writes a release (or only reports, on a dry run); refreshes `index` when given and

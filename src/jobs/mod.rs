@@ -6,7 +6,6 @@
 
 pub mod cleanup;
 pub mod clock;
-pub mod commands;
 pub mod entity;
 pub mod queue;
 pub mod registry;

@@ -1,5 +1,5 @@
-//! Which handler runs which job kind. Every handler of the application is registered in
-//! [`JobRegistry::standard`] — the one place a domain adds its jobs.
+//! Which handler runs which job kind. Each domain exposes its jobs (`edam::jobs::jobs()`, …); the
+//! application layer assembles them into `JobRegistry::standard` (in `app.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,16 +15,6 @@ impl JobRegistry {
     /// An empty registry (tests build their own).
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Every job kind the application knows.
-    pub fn standard() -> Self {
-        let mut r = Self::new();
-        r.register(crate::mail::SendEmailJob);
-        r.register(super::cleanup::DraftsCleanupJob);
-        r.register(crate::edam::jobs::EdamSyncJob);
-        r.register(crate::licenses::jobs::LicensesSyncJob);
-        r
     }
 
     /// Adds (or replaces) the handler for `job.kind()`.

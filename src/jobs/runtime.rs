@@ -31,6 +31,7 @@ impl Background {
         db: DatabaseConnection,
         roles: Roles,
         clock: Arc<dyn Clock>,
+        jobs: Arc<JobRegistry>,
     ) -> anyhow::Result<Self> {
         let (stop, rx) = watch::channel(false);
         let mut tasks = Vec::new();
@@ -49,7 +50,7 @@ impl Background {
                 mailer: Arc::new(mailer),
                 clock,
             };
-            let worker = Worker::new(ctx, Arc::new(JobRegistry::standard()));
+            let worker = Worker::new(ctx, jobs);
             tasks.push(tokio::spawn(worker.run(rx)));
         }
         Ok(Self { stop, tasks })

@@ -28,30 +28,7 @@ pub mod spdx_license {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "crate::submissions::entity::submission_license::Entity")]
-        SubmissionLicense,
-    }
-
-    impl Related<crate::submissions::entity::submission_license::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::SubmissionLicense.def()
-        }
-    }
-
-    impl Related<crate::submissions::entity::service_submission::Entity> for Entity {
-        fn to() -> RelationDef {
-            crate::submissions::entity::submission_license::Relation::Submission.def()
-        }
-
-        fn via() -> Option<RelationDef> {
-            Some(
-                crate::submissions::entity::submission_license::Relation::License
-                    .def()
-                    .rev(),
-            )
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }

@@ -9,6 +9,11 @@ pub const KIND: &str = "licenses.sync";
 
 pub struct LicensesSyncJob;
 
+/// The job kinds of this domain, for the application's registry.
+pub fn jobs() -> Vec<std::sync::Arc<dyn Job>> {
+    vec![std::sync::Arc::new(LicensesSyncJob)]
+}
+
 #[async_trait::async_trait]
 impl Job for LicensesSyncJob {
     fn kind(&self) -> &'static str {

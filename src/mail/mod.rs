@@ -1,8 +1,6 @@
 //! Outgoing e-mail: the message type, the transports (SMTP over rustls, `.eml` files, in-memory), and the
 //! `send_email` job — the only way mail leaves, so an SMTP outage delays a message instead of losing it.
 
-pub mod notifications;
-
 use lettre::message::{Mailbox, MultiPart, header::MessageId};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sea_orm::{ConnectionTrait, DbErr};

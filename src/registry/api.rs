@@ -6,23 +6,27 @@
 //! delete (`is_active = false`, 204, idempotent). Text is NFC-normalised and stripped of control
 //! characters (NUL included); every field error is reported at once; unknown fields are refused.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, OpenApi};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::entity::{service_category as cat, service_center as center};
 use super::model::{CategoryInput, FieldErrors, ServiceCenterInput};
 use crate::api::auth::ApiPrincipal;
 use crate::api::json::ApiJson;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
+use super::api_types::{
+    CategoryCreate, ServiceCenterCreate, doc_create, doc_delete, doc_get, doc_list, doc_patch,
+    doc_put,
+};
 pub use super::api_types::{
     CategoryOut, CategoryWrite, PiOut, PiWrite, ServiceCenterOut, ServiceCenterWrite,
 };
@@ -74,14 +78,14 @@ pub(super) fn field_errors(errors: FieldErrors) -> AppResult<()> {
     for (field, msg) in errors {
         map.entry(field).or_default().push(msg);
     }
-    Err(AppError::Validation(serde_json::json!(map)))
+    Err(AppError::fields(map))
 }
 
 /// A unique-constraint race the pre-check missed becomes a field error, never a 500.
 fn unique_violation(e: sea_orm::DbErr, field: &'static str, msg: &str) -> AppError {
     match e.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
-            AppError::Validation(serde_json::json!({ field: [msg] }))
+            AppError::fields([(field, vec![msg.to_string()])])
         }
         _ => AppError::from(e),
     }
@@ -156,6 +160,7 @@ async fn save_category(
     saved.map_err(|e| unique_violation(e, "name", DUPLICATE))
 }
 
+doc_list!("/api/v1/categories/", "the service categories", CategoryOut;
 pub async fn list_categories(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -171,8 +176,9 @@ pub async fn list_categories(
     }
     let rows = q.all(&state.db).await?;
     Ok(Json(rows.into_iter().map(CategoryOut::from).collect()))
-}
+});
 
+doc_create!("/api/v1/categories/", "the service categories", CategoryCreate, CategoryOut;
 pub async fn create_category(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -182,8 +188,9 @@ pub async fn create_category(
     let row = save_category(&state, None, body, true).await?;
     tracing::info!(id = row.id, actor = %principal.actor(), "ServiceCategory created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
-}
+});
 
+doc_get!("/api/v1/categories/{id}/", "the service categories", i64, CategoryOut;
 pub async fn get_category(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -191,7 +198,7 @@ pub async fn get_category(
 ) -> AppResult<Json<CategoryOut>> {
     principal.require_admin()?;
     Ok(Json(find_category(&state, &id).await?.into()))
-}
+});
 
 async fn update_category(
     state: AppState,
@@ -207,6 +214,7 @@ async fn update_category(
     Ok(Json(row.into()))
 }
 
+doc_put!("/api/v1/categories/{id}/", "the service categories", i64, CategoryCreate, CategoryOut;
 pub async fn put_category(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -214,8 +222,9 @@ pub async fn put_category(
     ApiJson(body): ApiJson<CategoryWrite>,
 ) -> AppResult<Json<CategoryOut>> {
     update_category(state, principal, id, body, true).await
-}
+});
 
+doc_patch!("/api/v1/categories/{id}/", "the service categories", i64, CategoryWrite, CategoryOut;
 pub async fn patch_category(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -223,8 +232,9 @@ pub async fn patch_category(
     ApiJson(body): ApiJson<CategoryWrite>,
 ) -> AppResult<Json<CategoryOut>> {
     update_category(state, principal, id, body, false).await
-}
+});
 
+doc_delete!("/api/v1/categories/{id}/", "the service categories", i64;
 pub async fn delete_category(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -238,7 +248,7 @@ pub async fn delete_category(
     am.update(&state.db).await?;
     tracing::info!(id = row_id, actor = %principal.actor(), "ServiceCategory deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
-}
+});
 
 // ------------------------------------------------------------------------------------ service centres
 
@@ -305,6 +315,7 @@ async fn save_center(
     Ok(saved)
 }
 
+doc_list!("/api/v1/service-centers/", "the service centres", ServiceCenterOut;
 pub async fn list_centers(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -320,8 +331,9 @@ pub async fn list_centers(
     }
     let rows = q.all(&state.db).await?;
     Ok(Json(rows.into_iter().map(ServiceCenterOut::from).collect()))
-}
+});
 
+doc_create!("/api/v1/service-centers/", "the service centres", ServiceCenterCreate, ServiceCenterOut;
 pub async fn create_center(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -331,8 +343,9 @@ pub async fn create_center(
     let row = save_center(&state, None, body, true).await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "ServiceCenter created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
-}
+});
 
+doc_get!("/api/v1/service-centers/{id}/", "the service centres", Uuid, ServiceCenterOut;
 pub async fn get_center(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -340,7 +353,7 @@ pub async fn get_center(
 ) -> AppResult<Json<ServiceCenterOut>> {
     principal.require_admin()?;
     Ok(Json(find_center(&state, &id).await?.into()))
-}
+});
 
 async fn update_center(
     state: AppState,
@@ -356,6 +369,7 @@ async fn update_center(
     Ok(Json(row.into()))
 }
 
+doc_put!("/api/v1/service-centers/{id}/", "the service centres", Uuid, ServiceCenterCreate, ServiceCenterOut;
 pub async fn put_center(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -363,8 +377,9 @@ pub async fn put_center(
     ApiJson(body): ApiJson<ServiceCenterWrite>,
 ) -> AppResult<Json<ServiceCenterOut>> {
     update_center(state, principal, id, body, true).await
-}
+});
 
+doc_patch!("/api/v1/service-centers/{id}/", "the service centres", Uuid, ServiceCenterWrite, ServiceCenterOut;
 pub async fn patch_center(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -372,8 +387,9 @@ pub async fn patch_center(
     ApiJson(body): ApiJson<ServiceCenterWrite>,
 ) -> AppResult<Json<ServiceCenterOut>> {
     update_center(state, principal, id, body, false).await
-}
+});
 
+doc_delete!("/api/v1/service-centers/{id}/", "the service centres", Uuid;
 pub async fn delete_center(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -387,25 +403,36 @@ pub async fn delete_center(
     am.update(&state.db).await?;
     tracing::info!(id = %row_id, actor = %principal.actor(), "ServiceCenter deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
-}
+});
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/categories/", get(list_categories).post(create_category))
-        .route(
-            "/categories/{id}/",
-            get(get_category)
-                .put(put_category)
-                .patch(patch_category)
-                .delete(delete_category),
-        )
-        .route("/service-centers/", get(list_centers).post(create_center))
-        .route(
-            "/service-centers/{id}/",
-            get(get_center)
-                .put(put_center)
-                .patch(patch_center)
-                .delete(delete_center),
-        )
-        .merge(super::api_pis::routes())
+#[derive(OpenApi)]
+#[openapi(
+    components(schemas(
+        CategoryWrite,
+        CategoryOut,
+        ServiceCenterWrite,
+        ServiceCenterOut,
+        PiWrite,
+        PiOut,
+        CategoryCreate,
+        ServiceCenterCreate,
+        super::api_types::PiCreate,
+    )),
+    tags((name = "reference-data", description = "Service categories, service centres and PIs (admin key; read scope: GET only)"))
+)]
+struct RegistryDoc;
+
+/// `/api/v1/categories/…`, `/api/v1/service-centers/…` and `/api/v1/pis/…`, documented.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(RegistryDoc::openapi())
+        .routes(routes!(list_categories, create_category))
+        .routes(routes!(
+            get_category,
+            put_category,
+            patch_category,
+            delete_category
+        ))
+        .routes(routes!(list_centers, create_center))
+        .routes(routes!(get_center, put_center, patch_center, delete_center))
+        .merge(super::api_pis::router())
 }

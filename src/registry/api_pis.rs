@@ -1,23 +1,25 @@
 //! `/api/v1/pis/`: principal investigators over the admin API (same rules as the other reference data;
 //! shared helpers in `registry::api`). PI e-mail addresses appear here and nowhere else in the API.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::routing::get;
-use axum::{Json, Router};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::api::{
     ListParams, clean_text, field_errors, identifier_controls, is_active_filter, parse_uuid,
 };
-use super::api_types::{PiOut, PiWrite};
+use super::api_types::{
+    PiCreate, PiOut, PiWrite, doc_create, doc_delete, doc_get, doc_list, doc_patch, doc_put,
+};
 use super::entity::principal_investigator as pi;
 use super::model::PiInput;
 use crate::api::auth::ApiPrincipal;
 use crate::api::json::ApiJson;
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 async fn find(state: &AppState, id: &str) -> AppResult<pi::Model> {
     let id = parse_uuid(id, "principal investigator")?;
@@ -105,6 +107,7 @@ async fn save(
     Ok(saved)
 }
 
+doc_list!("/api/v1/pis/", "the principal investigators", PiOut;
 pub async fn list_pis(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -121,8 +124,9 @@ pub async fn list_pis(
     }
     let rows = q.all(&state.db).await?;
     Ok(Json(rows.into_iter().map(PiOut::from).collect()))
-}
+});
 
+doc_create!("/api/v1/pis/", "the principal investigators", PiCreate, PiOut;
 pub async fn create_pi(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -132,8 +136,9 @@ pub async fn create_pi(
     let row = save(&state, None, body, true).await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "PrincipalInvestigator created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
-}
+});
 
+doc_get!("/api/v1/pis/{id}/", "the principal investigators", Uuid, PiOut;
 pub async fn get_pi(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -141,7 +146,7 @@ pub async fn get_pi(
 ) -> AppResult<Json<PiOut>> {
     principal.require_admin()?;
     Ok(Json(find(&state, &id).await?.into()))
-}
+});
 
 async fn update(
     state: AppState,
@@ -157,6 +162,7 @@ async fn update(
     Ok(Json(row.into()))
 }
 
+doc_put!("/api/v1/pis/{id}/", "the principal investigators", Uuid, PiCreate, PiOut;
 pub async fn put_pi(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -164,8 +170,9 @@ pub async fn put_pi(
     ApiJson(body): ApiJson<PiWrite>,
 ) -> AppResult<Json<PiOut>> {
     update(state, principal, id, body, true).await
-}
+});
 
+doc_patch!("/api/v1/pis/{id}/", "the principal investigators", Uuid, PiWrite, PiOut;
 pub async fn patch_pi(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -173,8 +180,9 @@ pub async fn patch_pi(
     ApiJson(body): ApiJson<PiWrite>,
 ) -> AppResult<Json<PiOut>> {
     update(state, principal, id, body, false).await
-}
+});
 
+doc_delete!("/api/v1/pis/{id}/", "the principal investigators", Uuid;
 pub async fn delete_pi(
     State(state): State<AppState>,
     principal: ApiPrincipal,
@@ -188,13 +196,11 @@ pub async fn delete_pi(
     am.update(&state.db).await?;
     tracing::info!(id = %row_id, actor = %principal.actor(), "PrincipalInvestigator deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
-}
+});
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/pis/", get(list_pis).post(create_pi))
-        .route(
-            "/pis/{id}/",
-            get(get_pi).put(put_pi).patch(patch_pi).delete(delete_pi),
-        )
+/// `/api/v1/pis/…`, documented (the tag and schemas come with `registry::api::router`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_pis, create_pi))
+        .routes(routes!(get_pi, put_pi, patch_pi, delete_pi))
 }

@@ -1,4 +1,5 @@
-//! Request and response bodies of the reference-data API, and its OpenAPI path descriptions.
+//! Request and response bodies of the reference-data API, and its OpenAPI path descriptions (the
+//! `doc_*!` macros the handlers wear).
 //!
 //! Write bodies have every field optional so that missing required fields are reported together with
 //! the other field errors (POST/PUT) and PATCH can change any subset; unknown fields are refused.
@@ -207,124 +208,97 @@ pub struct ListQuery {
     pub is_active: Option<bool>,
 }
 
-/// OpenAPI descriptions of the routes (the handlers live in `api` and `api_pis`; these functions only
-/// carry the annotations so the handler files stay readable).
-pub mod paths {
-    #![allow(dead_code)]
-    use super::*;
-    use crate::api::openapi::ErrorEnvelope;
+// The OpenAPI descriptions of the handlers in `api` and `api_pis`: the three resources share them, so each
+// is written once here and put on a handler with `doc_list!(…; handler)` and so on (the handler files
+// stay readable). Responses name `ErrorEnvelope` by full path: these expand in the handlers' modules.
 
-    macro_rules! resource_paths {
-        ($tag:literal, $base:literal, $item:literal, $what:literal, $id:ty, $create_body:ty, $write:ty, $out:ty,
-         $list:ident, $create:ident, $get:ident, $put:ident, $patch:ident, $delete:ident) => {
-            #[utoipa::path(get, description = concat!("List ", $what, " (admin key, read or full scope), inactive ones included unless filtered."), path = $base, tag = $tag, params(ListQuery),
-                security(("AdminKey" = [])),
-                responses((status = 200, description = "Every row (a plain array, not paginated)", body = Vec<$out>),
-                    (status = 400, description = "A query parameter is malformed (e.g. `is_active` not `true`/`false`)", body = ErrorEnvelope),
-                    (status = 403, description = "No valid admin key", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $list() {}
-            #[utoipa::path(post, description = concat!("Create one of the ", $what, " (full-scope admin key)."), path = $base, tag = $tag, request_body = $create_body,
-                security(("AdminKey" = [])),
-                responses((status = 201, description = "Created", body = $out),
-                    (status = 400, description = "Malformed JSON, or field errors (all at once, under `error.details`)", body = ErrorEnvelope),
-                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
-                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
-                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $create() {}
-            #[utoipa::path(get, description = concat!("One of the ", $what, ", active or not (admin key, read or full scope)."), path = $item, tag = $tag, params(("id" = $id, Path)),
-                security(("AdminKey" = [])),
-                responses((status = 200, body = $out),
-                    (status = 403, description = "No valid admin key", body = ErrorEnvelope),
-                    (status = 404, description = "No such row", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $get() {}
-            #[utoipa::path(put, description = concat!("Replace one of the ", $what, " (full-scope admin key): absent optional fields get their defaults."), path = $item, tag = $tag, params(("id" = $id, Path)),
-                request_body = $create_body, security(("AdminKey" = [])),
-                responses((status = 200, description = "Replaced", body = $out),
-                    (status = 400, description = "Malformed JSON, or field errors", body = ErrorEnvelope),
-                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
-                    (status = 404, description = "No such row", body = ErrorEnvelope),
-                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
-                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $put() {}
-            #[utoipa::path(patch, description = concat!("Change the given fields of one of the ", $what, " (full-scope admin key)."), path = $item, tag = $tag, params(("id" = $id, Path)),
-                request_body = $write, security(("AdminKey" = [])),
-                responses((status = 200, description = "Updated", body = $out),
-                    (status = 400, description = "Malformed JSON, or field errors", body = ErrorEnvelope),
-                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
-                    (status = 404, description = "No such row", body = ErrorEnvelope),
-                    (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = ErrorEnvelope),
-                    (status = 415, description = "Body is not `application/json`", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $patch() {}
-            #[utoipa::path(delete, description = concat!("Soft-delete one of the ", $what, " (full-scope admin key): the row is kept with \
-                `is_active: false`, so submissions that use it stay linked; it is hidden from the registration \
-                form and refused for new links, and `GET` still returns it. Deleting an inactive row again is a \
-                no-op (204). Reactivate with `PATCH {\"is_active\": true}`."), path = $item, tag = $tag, params(("id" = $id, Path)),
-                security(("AdminKey" = [])),
-                responses((status = 204, description = "Deactivated (soft delete; idempotent)"),
-                    (status = 403, description = "No valid admin key, or a read-only one", body = ErrorEnvelope),
-                    (status = 404, description = "No such row", body = ErrorEnvelope),
-                    (status = 429, description = "Rate limit of this key exceeded", body = ErrorEnvelope,
-                        headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
-            pub fn $delete() {}
-        };
-    }
-
-    resource_paths!(
-        "reference-data",
-        "/api/v1/categories/",
-        "/api/v1/categories/{id}/",
-        "the service categories",
-        i64,
-        CategoryCreate,
-        CategoryWrite,
-        CategoryOut,
-        list_categories,
-        create_category,
-        get_category,
-        put_category,
-        patch_category,
-        delete_category
-    );
-    resource_paths!(
-        "reference-data",
-        "/api/v1/service-centers/",
-        "/api/v1/service-centers/{id}/",
-        "the service centres",
-        Uuid,
-        ServiceCenterCreate,
-        ServiceCenterWrite,
-        ServiceCenterOut,
-        list_centers,
-        create_center,
-        get_center,
-        put_center,
-        patch_center,
-        delete_center
-    );
-    resource_paths!(
-        "reference-data",
-        "/api/v1/pis/",
-        "/api/v1/pis/{id}/",
-        "the principal investigators",
-        Uuid,
-        PiCreate,
-        PiWrite,
-        PiOut,
-        list_pis,
-        create_pi,
-        get_pi,
-        put_pi,
-        patch_pi,
-        delete_pi
-    );
+macro_rules! doc_list {
+    ($base:literal, $what:literal, $out:ty; $handler:item) => {
+        #[utoipa::path(get, description = concat!("List ", $what, " (admin key, read or full scope), inactive ones included unless filtered."), path = $base, tag = "reference-data", params(crate::registry::api_types::ListQuery),
+            security(("AdminKey" = [])),
+            responses((status = 200, description = "Every row (a plain array, not paginated)", body = Vec<$out>),
+                (status = 400, description = "A query parameter is malformed (e.g. `is_active` not `true`/`false`)", body = crate::api::openapi::ErrorEnvelope),
+                (status = 403, description = "No valid admin key", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
 }
+
+macro_rules! doc_create {
+    ($base:literal, $what:literal, $create_body:ty, $out:ty; $handler:item) => {
+        #[utoipa::path(post, description = concat!("Create one of the ", $what, " (full-scope admin key)."), path = $base, tag = "reference-data", request_body = $create_body,
+            security(("AdminKey" = [])),
+            responses((status = 201, description = "Created", body = $out),
+                (status = 400, description = "Malformed JSON, or field errors (all at once, under `error.details`)", body = crate::api::openapi::ErrorEnvelope),
+                (status = 403, description = "No valid admin key, or a read-only one", body = crate::api::openapi::ErrorEnvelope),
+                (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 415, description = "Body is not `application/json`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
+}
+
+macro_rules! doc_get {
+    ($item:literal, $what:literal, $id:ty, $out:ty; $handler:item) => {
+        #[utoipa::path(get, description = concat!("One of the ", $what, ", active or not (admin key, read or full scope)."), path = $item, tag = "reference-data", params(("id" = $id, Path)),
+            security(("AdminKey" = [])),
+            responses((status = 200, body = $out),
+                (status = 403, description = "No valid admin key", body = crate::api::openapi::ErrorEnvelope),
+                (status = 404, description = "No such row", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
+}
+
+macro_rules! doc_put {
+    ($item:literal, $what:literal, $id:ty, $create_body:ty, $out:ty; $handler:item) => {
+        #[utoipa::path(put, description = concat!("Replace one of the ", $what, " (full-scope admin key): absent optional fields get their defaults."), path = $item, tag = "reference-data", params(("id" = $id, Path)),
+            request_body = $create_body, security(("AdminKey" = [])),
+            responses((status = 200, description = "Replaced", body = $out),
+                (status = 400, description = "Malformed JSON, or field errors", body = crate::api::openapi::ErrorEnvelope),
+                (status = 403, description = "No valid admin key, or a read-only one", body = crate::api::openapi::ErrorEnvelope),
+                (status = 404, description = "No such row", body = crate::api::openapi::ErrorEnvelope),
+                (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 415, description = "Body is not `application/json`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
+}
+
+macro_rules! doc_patch {
+    ($item:literal, $what:literal, $id:ty, $write:ty, $out:ty; $handler:item) => {
+        #[utoipa::path(patch, description = concat!("Change the given fields of one of the ", $what, " (full-scope admin key)."), path = $item, tag = "reference-data", params(("id" = $id, Path)),
+            request_body = $write, security(("AdminKey" = [])),
+            responses((status = 200, description = "Updated", body = $out),
+                (status = 400, description = "Malformed JSON, or field errors", body = crate::api::openapi::ErrorEnvelope),
+                (status = 403, description = "No valid admin key, or a read-only one", body = crate::api::openapi::ErrorEnvelope),
+                (status = 404, description = "No such row", body = crate::api::openapi::ErrorEnvelope),
+                (status = 413, description = "Body larger than `MAX_BODY_BYTES`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 415, description = "Body is not `application/json`", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
+}
+
+macro_rules! doc_delete {
+    ($item:literal, $what:literal, $id:ty; $handler:item) => {
+        #[utoipa::path(delete, description = concat!("Soft-delete one of the ", $what, " (full-scope admin key): the row is kept with \
+            `is_active: false`, so submissions that use it stay linked; it is hidden from the registration \
+            form and refused for new links, and `GET` still returns it. Deleting an inactive row again is a \
+            no-op (204). Reactivate with `PATCH {\"is_active\": true}`."), path = $item, tag = "reference-data", params(("id" = $id, Path)),
+            security(("AdminKey" = [])),
+            responses((status = 204, description = "Deactivated (soft delete; idempotent)"),
+                (status = 403, description = "No valid admin key, or a read-only one", body = crate::api::openapi::ErrorEnvelope),
+                (status = 404, description = "No such row", body = crate::api::openapi::ErrorEnvelope),
+                (status = 429, description = "Rate limit of this key exceeded", body = crate::api::openapi::ErrorEnvelope,
+                    headers(("Retry-After" = u64, description = "Seconds until the limit resets")))))]
+        $handler
+    };
+}
+
+pub(crate) use {doc_create, doc_delete, doc_get, doc_list, doc_patch, doc_put};

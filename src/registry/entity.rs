@@ -15,30 +15,7 @@ pub mod service_category {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "crate::submissions::entity::submission_category::Entity")]
-        SubmissionCategory,
-    }
-
-    impl Related<crate::submissions::entity::submission_category::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::SubmissionCategory.def()
-        }
-    }
-
-    impl Related<crate::submissions::entity::service_submission::Entity> for Entity {
-        fn to() -> RelationDef {
-            crate::submissions::entity::submission_category::Relation::Submission.def()
-        }
-
-        fn via() -> Option<RelationDef> {
-            Some(
-                crate::submissions::entity::submission_category::Relation::Category
-                    .def()
-                    .rev(),
-            )
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -61,16 +38,7 @@ pub mod service_center {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "crate::submissions::entity::service_submission::Entity")]
-        ServiceSubmission,
-    }
-
-    impl Related<crate::submissions::entity::service_submission::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::ServiceSubmission.def()
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }
@@ -99,30 +67,7 @@ pub mod principal_investigator {
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-    pub enum Relation {
-        #[sea_orm(has_many = "crate::submissions::entity::submission_pi::Entity")]
-        SubmissionPi,
-    }
-
-    impl Related<crate::submissions::entity::submission_pi::Entity> for Entity {
-        fn to() -> RelationDef {
-            Relation::SubmissionPi.def()
-        }
-    }
-
-    impl Related<crate::submissions::entity::service_submission::Entity> for Entity {
-        fn to() -> RelationDef {
-            crate::submissions::entity::submission_pi::Relation::Submission.def()
-        }
-
-        fn via() -> Option<RelationDef> {
-            Some(
-                crate::submissions::entity::submission_pi::Relation::Pi
-                    .def()
-                    .rev(),
-            )
-        }
-    }
+    pub enum Relation {}
 
     impl ActiveModelBehavior for ActiveModel {}
 }

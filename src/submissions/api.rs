@@ -1,15 +1,15 @@
 //! `/api/v1/submissions/`: public registration, admin listing, and reading/updating one submission with
 //! its own key (or an admin key). Handlers only extract, call the service and shape the response.
 
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::body::{LogoChange, SubmissionBody};
@@ -24,8 +24,8 @@ use super::view::{SubmissionView, view};
 use crate::api::auth::ApiPrincipal;
 use crate::api::openapi::ErrorEnvelope;
 use crate::api::pagination::{Page, PageParams, PageQuery, list_url, query_pairs};
-use crate::app::AppState;
 use crate::error::{AppError, AppResult};
+use crate::state::AppState;
 
 /// The absolute site root (`https://host/`) of a request: its `Host` when that host is allowed, else the
 /// configured site URL.
@@ -322,14 +322,58 @@ pub async fn update(
     ))
 }
 
-pub fn routes(state: &AppState) -> Router<AppState> {
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    components(schemas(
+        crate::submissions::view::SubmissionView,
+        crate::submissions::view::CategoryRef,
+        crate::submissions::view::CenterRef,
+        crate::submissions::view::PiRef,
+        crate::submissions::view::EdamRef,
+        crate::submissions::view::Links,
+        CreatedSubmission,
+        crate::submissions::schema::SubmissionCreate,
+        crate::submissions::schema::SubmissionCreateForm,
+        crate::submissions::schema::SubmissionPatch,
+        crate::submissions::schema::SubmissionPatchForm,
+    )),
+    tags((name = "submissions", description = "Service registrations: public create, keyed read and update"))
+)]
+struct SubmissionsDoc;
+
+/// `/api/v1/submissions/…`, documented.
+pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
     // Anonymous registration is limited per client address (RATE_LIMIT_API_ANON).
-    let create_route =
-        axum::routing::post(create).route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::web::rate_limit::anonymous_layer,
-        ));
-    Router::new()
-        .route("/submissions/", get(list).merge(create_route))
-        .route("/submissions/{id}/", get(detail).patch(update))
+    let (schemas, paths, create_route) = routes!(create);
+    let create_route = create_route.route_layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        crate::web::rate_limit::anonymous_layer,
+    ));
+    let mut router = OpenApiRouter::with_openapi(SubmissionsDoc::openapi())
+        .routes(routes!(list))
+        .routes((schemas, paths, create_route))
+        .routes(routes!(detail, update));
+    tune_list_parameters(router.get_openapi_mut());
+    router
+}
+
+/// What the parameter derive cannot say about the list's filters: `secondary_maturity_tags` is one
+/// comma-separated value, and the default of `ordering`.
+fn tune_list_parameters(doc: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::path::ParameterStyle;
+    crate::api::openapi::for_each_parameter(doc, |p| match p.name.as_str() {
+        "secondary_maturity_tags" => {
+            p.style = Some(ParameterStyle::Form);
+            p.explode = Some(false);
+            p.description = Some(
+                "Comma-separated secondary maturity tags; a submission must carry every one."
+                    .into(),
+            );
+        }
+        "ordering" => {
+            p.description = Some("Sort order (default `-submitted_at`: newest first).".into());
+        }
+        _ => {}
+    });
 }

@@ -29,7 +29,7 @@ const NEVER_EXEMPT: [&str; 5] = [
 ];
 
 pub fn status_label(code: &str) -> String {
-    crate::mail::notifications::status_label(code)
+    crate::submissions::notify::status_label(code)
 }
 
 pub fn tag_label(code: &str) -> String {
@@ -171,7 +171,7 @@ pub async fn set_status(
     let updated = am.update(&txn).await?;
     write_change_log(&txn, &updated, actor, &changes, now).await?;
     let data = super::service::mail_data(&txn, &updated).await?;
-    crate::mail::notifications::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data, now)
+    crate::submissions::notify::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
     txn.commit().await?;

@@ -8,6 +8,7 @@ pub mod input;
 pub mod lifecycle;
 pub mod links;
 pub mod logo;
+pub mod notify;
 pub mod rules;
 pub mod schema;
 pub mod service;

@@ -3,10 +3,21 @@
 
 use std::sync::LazyLock;
 
-static PMID: LazyLock<Option<regex::Regex>> =
-    LazyLock::new(|| regex::Regex::new(r"^\d{1,8}$").ok());
-static DOI: LazyLock<Option<regex::Regex>> =
-    LazyLock::new(|| regex::Regex::new(r"^10\.\d{4,}/\S+$").ok());
+type Pattern = LazyLock<Result<regex::Regex, regex::Error>>;
+
+static PMID: Pattern = LazyLock::new(|| regex::Regex::new(r"^\d{1,8}$"));
+static DOI: Pattern = LazyLock::new(|| regex::Regex::new(r"^10\.\d{4,}/\S+$"));
+
+/// Compiles the rules' patterns. The application calls this at start-up, so a pattern that does not
+/// compile stops it there instead of silently never matching.
+pub fn check_patterns() -> Result<(), regex::Error> {
+    for pattern in [&PMID, &DOI] {
+        if let Err(e) = pattern.as_ref() {
+            return Err(e.clone());
+        }
+    }
+    Ok(())
+}
 
 pub const MAX_PUBLICATIONS: usize = 50;
 pub const DESCRIPTION_MIN: usize = 50;
@@ -84,8 +95,7 @@ pub fn publications(value: &str) -> Result<(), String> {
             tokens.len()
         ));
     }
-    let matches =
-        |re: &LazyLock<Option<regex::Regex>>, t: &str| re.as_ref().is_some_and(|r| r.is_match(t));
+    let matches = |re: &Pattern, t: &str| re.as_ref().is_ok_and(|r| r.is_match(t));
     let bad: Vec<String> = tokens
         .iter()
         .filter(|t| !matches(&PMID, t) && !matches(&DOI, t))

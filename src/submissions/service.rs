@@ -19,7 +19,7 @@ use super::input::{FIELDS, Input, Val};
 use super::lifecycle;
 use super::validate::{Links, validate};
 use crate::error::AppError;
-use crate::mail::notifications::{MailSettings, SubmissionMailData};
+use crate::submissions::notify::{MailSettings, SubmissionMailData};
 
 /// What the use cases need from the application.
 pub struct Ctx<'a> {
@@ -31,7 +31,7 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(state: &'a crate::app::AppState) -> Self {
+    pub fn new(state: &'a crate::state::AppState) -> Self {
         Self {
             db: &state.db,
             config: &state.config,
@@ -226,7 +226,7 @@ pub async fn mail_data<C: ConnectionTrait>(
     .filter_map(|f| {
         snap.get(f)
             .filter(|v| !v.is_empty())
-            .map(|v| crate::mail::notifications::MailDetail {
+            .map(|v| crate::submissions::notify::MailDetail {
                 label: diff::label_of(f),
                 value: v.clone(),
             })
@@ -296,7 +296,7 @@ pub async fn create(
     .await
     .map_err(AppError::internal)?;
     let data = mail_data(&txn, &row).await?;
-    crate::mail::notifications::notify_created(&txn, &ctx.mail, ctx.templates, &data, now)
+    crate::submissions::notify::notify_created(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
     txn.commit().await?;
@@ -348,16 +348,16 @@ pub async fn patch(
     }
     lifecycle::write_change_log(&txn, &row, actor, &changes, now).await?;
     let data = mail_data(&txn, &row).await?;
-    let mail_changes: Vec<crate::mail::notifications::FieldChange> = changes
+    let mail_changes: Vec<crate::submissions::notify::FieldChange> = changes
         .iter()
-        .map(|c| crate::mail::notifications::FieldChange {
+        .map(|c| crate::submissions::notify::FieldChange {
             field: c.field.clone(),
             label: c.label.clone(),
             old: c.old.clone(),
             new: c.new.clone(),
         })
         .collect();
-    crate::mail::notifications::notify_updated(
+    crate::submissions::notify::notify_updated(
         &txn,
         &ctx.mail,
         ctx.templates,

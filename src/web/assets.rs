@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use crate::app::AppState;
 use crate::error::AppError;
+use std::sync::Arc;
 
 #[derive(RustEmbed)]
 #[folder = "static/"]
@@ -116,11 +116,10 @@ fn content_type(name: &str) -> &'static str {
 
 /// `GET /static/{*path}`: hashed names are cached for a year; plain names revalidate every time.
 pub async fn serve(
-    State(state): State<AppState>,
+    State(assets): State<Arc<Assets>>,
     Path(path): Path<String>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let assets = &state.assets;
     let (logical, immutable) = match assets.by_hashed.get(&path) {
         Some(l) => (l.as_str(), true),
         None => (path.as_str(), false),

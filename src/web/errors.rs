@@ -9,9 +9,10 @@ use axum::response::{Html, IntoResponse, Json, Response};
 use minijinja::context;
 use serde_json::json;
 
+use super::templates::Templates;
 use super::{PageContext, RequestId};
-use crate::app::AppState;
 use crate::error::{ErrorInfo, default_info};
+use std::sync::Arc;
 
 /// Marker for responses whose body is already final (e.g. a form re-rendered with a 403).
 #[derive(Clone, Copy, Debug)]
@@ -29,7 +30,11 @@ fn wants_json(headers: &axum::http::HeaderMap) -> bool {
         .is_some_and(|a| a.contains("application/json") && !a.contains("text/html"))
 }
 
-pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn render_errors(
+    State(templates): State<Arc<Templates>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = req.into_parts();
     let page = PageContext::from_parts(&parts);
     let request_id = parts
@@ -62,7 +67,7 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     let body = if api {
         api_body(status, &info, &request_id)
     } else {
-        html_body(&state, status, &info, &page)
+        html_body(&templates, status, &info, &page)
     };
     let (new_parts, new_body) = body.into_parts();
     for (k, v) in new_parts.headers.iter() {
@@ -84,7 +89,7 @@ fn api_body(status: StatusCode, info: &ErrorInfo, request_id: &str) -> Response 
 }
 
 fn html_body(
-    state: &AppState,
+    templates: &Templates,
     status: StatusCode,
     info: &ErrorInfo,
     page: &PageContext,
@@ -94,7 +99,7 @@ fn html_body(
         reason => status.canonical_reason().unwrap_or("Error"),
         message => info.message,
     };
-    match state.templates.render_page("errors/error.html", page, ctx) {
+    match templates.render_page("errors/error.html", page, ctx) {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "error page could not be rendered");

@@ -5,8 +5,8 @@ use axum::response::Response;
 use minijinja::context;
 
 use super::{PageContext, render};
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// `GET /`: what the registry is and the two ways in (register, update).
 pub async fn home(State(state): State<AppState>, page: PageContext) -> Result<Response, AppError> {

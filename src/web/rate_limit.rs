@@ -16,10 +16,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::app::AppState;
+use crate::config::Config;
 use crate::config::RateLimits;
 use crate::error::AppError;
 
@@ -233,17 +233,18 @@ pub fn anonymous_key(ip: Option<IpAddr>) -> String {
 
 /// Middleware for anonymous routes: `route(...).route_layer(from_fn_with_state(state, anonymous_layer))`
 /// limits each client address under [`Policy::ApiAnon`].
-pub async fn anonymous_layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn anonymous_layer(
+    State(config): State<Arc<Config>>,
+    State(limiter): State<Arc<Limiter>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let ip = crate::web::client::client_ip_from(
         req.headers(),
         req.extensions(),
-        &state.config.forwarded_allow_ips,
+        &config.forwarded_allow_ips,
     );
-    match state
-        .limiter
-        .check(Policy::ApiAnon, &anonymous_key(ip))
-        .await
-    {
+    match limiter.check(Policy::ApiAnon, &anonymous_key(ip)).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }

@@ -8,7 +8,12 @@ use axum::response::Response;
 use base64::Engine;
 
 use super::{CspNonce, RequestId, client};
-use crate::app::AppState;
+use crate::config::Config;
+use std::sync::Arc;
+
+/// The external origins the content-security policy allows for images (logo, favicon).
+#[derive(Clone)]
+pub struct ImgOrigins(pub Arc<Vec<String>>);
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -21,7 +26,11 @@ fn acceptable_request_id(v: &str) -> bool {
 
 /// Gives every request an id: the one a trusted proxy sent (when well-formed), or a new UUID. The id is
 /// put back on the request (for logs and error bodies) and on the response.
-pub async fn request_id(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+pub async fn request_id(
+    State(config): State<Arc<Config>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let incoming = req
         .headers()
         .get(&REQUEST_ID)
@@ -29,11 +38,7 @@ pub async fn request_id(State(state): State<AppState>, mut req: Request, next: N
         .filter(|v| acceptable_request_id(v))
         .map(str::to_string);
     let id = match incoming {
-        Some(id)
-            if client::from_trusted_proxy(req.extensions(), &state.config.forwarded_allow_ips) =>
-        {
-            id
-        }
+        Some(id) if client::from_trusted_proxy(req.extensions(), &config.forwarded_allow_ips) => id,
         _ => uuid::Uuid::new_v4().to_string(),
     };
     let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
@@ -91,7 +96,8 @@ pub fn content_security_policy(
 
 /// Adds the nonce to the request (templates read it) and the security headers to the response.
 pub async fn security_headers(
-    State(state): State<AppState>,
+    State(config): State<Arc<Config>>,
+    State(ImgOrigins(img_origins)): State<ImgOrigins>,
     mut req: Request,
     next: Next,
 ) -> Response {
@@ -100,14 +106,14 @@ pub async fn security_headers(
     let https = client::is_https(
         req.headers(),
         req.extensions(),
-        &state.config.forwarded_allow_ips,
+        &config.forwarded_allow_ips,
         req.uri(),
     );
     req.extensions_mut().insert(CspNonce(nonce.clone()));
     let mut resp = next.run(req).await;
     let h = resp.headers_mut();
     // A handler that set its own (stricter) policy keeps it: the media files do.
-    let csp = content_security_policy(&nonce, &path, &state.img_origins, state.config.is_dev());
+    let csp = content_security_policy(&nonce, &path, &img_origins, config.is_dev());
     if !h.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(v) = HeaderValue::from_str(&csp)
     {
@@ -131,10 +137,10 @@ pub async fn security_headers(
         HeaderValue::from_static("same-origin"),
     );
     if https
-        && state.config.hsts_seconds > 0
+        && config.hsts_seconds > 0
         && let Ok(v) = HeaderValue::from_str(&format!(
             "max-age={}; includeSubDomains; preload",
-            state.config.hsts_seconds
+            config.hsts_seconds
         ))
     {
         h.insert(header::STRICT_TRANSPORT_SECURITY, v);
@@ -187,9 +193,8 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
 
 /// In production, requests must name an allowed host (`ALLOWED_HOSTS`), so links built from the Host
 /// header cannot be poisoned. Health probes (which use the container's own address) are exempt.
-pub async fn allowed_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn allowed_host(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    let cfg = &state.config;
     if !cfg.is_dev() && !req.uri().path().starts_with("/health/") {
         let host = req
             .headers()
@@ -209,9 +214,8 @@ pub async fn allowed_host(State(state): State<AppState>, req: Request, next: Nex
 /// `X-Forwarded-Proto`) is sent to the same URL on https with a 301, unless `SECURE_SSL_REDIRECT=false`.
 /// Health probes are exempt so that probes on the plain port keep working. Runs after the Host check, so
 /// the redirect only ever names an allowed host.
-pub async fn https_redirect(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn https_redirect(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    let cfg = &state.config;
     if cfg.is_dev()
         || !cfg.secure_ssl_redirect
         || req.uri().path().starts_with("/health/")

@@ -44,6 +44,7 @@ async fn creates_and_patches_from_16_clients_all_succeed_while_the_worker_runs()
             scheduler: false,
         },
         app.state.clock.clone(),
+        Arc::new(service_registry::jobs::JobRegistry::standard()),
     )
     .expect("background");
 

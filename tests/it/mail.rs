@@ -116,9 +116,9 @@ async fn notification_reaches_a_real_smtp_server_as_text_and_html() {
     let app = smtp_app(port).await;
     let clock = ManualClock::new(t0());
     let settings =
-        service_registry::mail::notifications::MailSettings::from_config(&app.state.config);
+        service_registry::submissions::notify::MailSettings::from_config(&app.state.config);
     let data = sample();
-    service_registry::mail::notifications::notify_created(
+    service_registry::submissions::notify::notify_created(
         &app.state.db,
         &settings,
         &app.state.templates,
@@ -254,8 +254,8 @@ async fn file_transport_writes_one_eml_per_mail() {
         Arc::new(JobRegistry::standard()),
     );
     let settings =
-        service_registry::mail::notifications::MailSettings::from_config(&app.state.config);
-    service_registry::mail::notifications::notify_created(
+        service_registry::submissions::notify::MailSettings::from_config(&app.state.config);
+    service_registry::submissions::notify::notify_created(
         &app.state.db,
         &settings,
         &app.state.templates,

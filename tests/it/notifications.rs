@@ -5,7 +5,7 @@ use chrono::{TimeZone, Utc};
 use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder, TransactionTrait};
 use service_registry::jobs::entity::job;
 use service_registry::mail::OutgoingEmail;
-use service_registry::mail::notifications::{
+use service_registry::submissions::notify::{
     FieldChange, MailDetail, MailSettings, SubmissionMailData, notify_created,
     notify_status_changed, notify_updated,
 };

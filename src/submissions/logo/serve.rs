@@ -11,8 +11,8 @@ use axum::routing::get;
 
 use super::content_type_for;
 use super::store::resolve;
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// The Content-Security-Policy of every media response.
 pub const MEDIA_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; sandbox";

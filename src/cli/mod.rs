@@ -1,4 +1,17 @@
 //! The command line: `service-registry <command>`; each command's `--help` explains it to a newcomer.
+//! The arguments are declared here, what each command does in one file per command group.
+
+mod admin;
+mod admin_key;
+mod data;
+mod jobs;
+mod run;
+mod serve;
+mod sync;
+
+pub use admin_key::{AdminKeyAction, ScopeArg};
+pub use jobs::JobsAction;
+pub use run::run;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -52,7 +65,7 @@ pub enum Command {
     /// Inspect and retry background jobs.
     Jobs {
         #[command(subcommand)]
-        action: crate::jobs::commands::JobsAction,
+        action: JobsAction,
     },
     /// Queue a test e-mail to ADDRESS and deliver it now, reporting success or the error.
     SendTestEmail {
@@ -133,7 +146,7 @@ pub enum Command {
     /// Create, list and revoke admin API keys (`Authorization: AdminKey <key>`).
     AdminKey {
         #[command(subcommand)]
-        action: crate::auth::admin_key_cli::AdminKeyAction,
+        action: AdminKeyAction,
     },
     /// Print the effective configuration with secrets redacted, and check it.
     CheckConfig,

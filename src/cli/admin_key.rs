@@ -5,7 +5,7 @@
 use clap::{Subcommand, ValueEnum};
 use uuid::Uuid;
 
-use super::api_keys::{self, AdminScope};
+use crate::auth::api_keys::{self, AdminScope};
 use crate::config::Config;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,10 +6,13 @@ use clap::Subcommand;
 use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 
-use super::worker::{Outcome, Worker};
-use super::{Clock, JobContext, JobRegistry, SystemClock, entity::job, queue, scheduler, state};
 use crate::config::Config;
-use crate::mail::{Mailer, OutgoingEmail, notifications::MailSettings};
+use crate::jobs::worker::{Outcome, Worker};
+use crate::jobs::{
+    Clock, JobContext, JobRegistry, SystemClock, entity::job, queue, scheduler, state,
+};
+use crate::mail::{Mailer, OutgoingEmail};
+use crate::submissions::notify::MailSettings;
 
 #[derive(Debug, Subcommand)]
 pub enum JobsAction {
@@ -225,7 +228,7 @@ async fn wait_for_other_worker(db: &DatabaseConnection, id: uuid::Uuid) -> anyho
 /// `worker` / `scheduler`: one role alone, until SIGTERM or Ctrl-C. They never migrate.
 pub async fn run_role(
     config: Config,
-    roles: super::runtime::Roles,
+    roles: crate::jobs::runtime::Roles,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let db = crate::db::connect(&config.database).await?;
@@ -235,7 +238,13 @@ pub async fn run_role(
             "the database has {pending} pending migration(s); start the web role (or run `migrate up`) first"
         );
     }
-    let bg = super::runtime::Background::start(Arc::new(config), db, roles, Arc::new(SystemClock))?;
+    let bg = crate::jobs::runtime::Background::start(
+        Arc::new(config),
+        db,
+        roles,
+        Arc::new(SystemClock),
+        Arc::new(JobRegistry::standard()),
+    )?;
     shutdown.await;
     bg.shutdown().await;
     tracing::info!("shut down cleanly");

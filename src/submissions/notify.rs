@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, DbErr};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::{OutgoingEmail, enqueue_email, render_pair};
 use crate::config::Config;
+use crate::mail::{OutgoingEmail, enqueue_email, render_pair};
 use crate::web::templates::Templates;
 
 /// The settings that decide routing and wording, taken from the configuration once.

@@ -1,0 +1,98 @@
+//! `AppState`: what every request handler, middleware and extractor may reach. Kit extractors take only
+//! the part they need through `FromRef`, so the kits (`api/`, `web/`) never depend on the whole state.
+
+use axum::extract::FromRef;
+use sea_orm::DatabaseConnection;
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::web::rate_limit::Limiter;
+use crate::web::{assets::Assets, templates::Templates};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: DatabaseConnection,
+    pub templates: Arc<Templates>,
+    pub assets: Arc<Assets>,
+    pub redis: Option<redis::Client>,
+    /// External origins the CSP allows for images (logo, favicon).
+    pub img_origins: Arc<Vec<String>>,
+    /// In-memory EDAM search index (rebuilt after syncs).
+    pub edam: crate::edam::search::SharedIndex,
+    /// Rate-limit counters (in Redis when configured, in memory otherwise).
+    pub limiter: Arc<Limiter>,
+    /// The one time source of requests, the worker and the scheduler (tests swap in a manual clock).
+    pub clock: Arc<dyn crate::jobs::Clock>,
+    /// Set once readiness has seen every migration applied; migrations only run at start-up, so from
+    /// then on a readiness probe costs one database ping and nothing more.
+    pub migrations_applied: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let assets = Arc::new(Assets::load());
+        let templates = Arc::new(Templates::new(&config, assets.clone()));
+        let redis = match &config.redis {
+            Some(r) => Some(redis::Client::open(r.url.expose())?),
+            None => None,
+        };
+        let limiter =
+            Limiter::new(&config.rate_limits, redis.clone()).map_err(anyhow::Error::msg)?;
+        Ok(Self {
+            limiter: Arc::new(limiter),
+            img_origins: Arc::new(crate::web::templates::image_origins(&config)),
+            config: Arc::new(config),
+            db,
+            templates,
+            assets,
+            redis,
+            edam: Default::default(),
+            clock: Arc::new(crate::jobs::SystemClock),
+            migrations_applied: Default::default(),
+        })
+    }
+
+    /// Builds the state and loads what is served from memory (the EDAM index).
+    pub async fn build(config: Config, db: DatabaseConnection) -> anyhow::Result<Self> {
+        let state = Self::new(config, db)?;
+        state.edam.rebuild(&state.db).await?;
+        Ok(state)
+    }
+}
+
+impl FromRef<AppState> for DatabaseConnection {
+    fn from_ref(s: &AppState) -> Self {
+        s.db.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Config> {
+    fn from_ref(s: &AppState) -> Self {
+        s.config.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Templates> {
+    fn from_ref(s: &AppState) -> Self {
+        s.templates.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Assets> {
+    fn from_ref(s: &AppState) -> Self {
+        s.assets.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<Limiter> {
+    fn from_ref(s: &AppState) -> Self {
+        s.limiter.clone()
+    }
+}
+
+impl FromRef<AppState> for crate::web::security::ImgOrigins {
+    fn from_ref(s: &AppState) -> Self {
+        crate::web::security::ImgOrigins(s.img_origins.clone())
+    }
+}
