@@ -1,40 +1,65 @@
 //! Validation of a submission request against the field rules, the database's reference data and the
 //! cross-field rules (supplied value, else the stored one); every problem is collected.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
+use sea_orm::ConnectionTrait;
 
-use super::entity::service_submission as sub;
 use super::input::{Errors, FIELDS, Input, Val, add_error};
+use super::repo::{self, SubmissionRecord};
 use super::rules;
 use crate::edam::entity::edam_term;
 use crate::error::AppError;
 use crate::licenses::entity::spdx_license;
 use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
 
-/// Resolved many-to-many targets of a request (only those it supplied).
-#[derive(Default)]
-pub struct Links {
-    pub categories: Option<Vec<i64>>,
-    pub pis: Option<Vec<Uuid>>,
-    pub topics: Option<Vec<i64>>,
-    pub operations: Option<Vec<i64>>,
-    pub licenses: Option<Vec<i64>>,
-    pub any_partner_pi: Option<bool>,
+/// The reference rows a request links to, resolved (only those it supplied); a valid request's lists
+/// hold exactly the rows it named, so the record after the write is known without reading it back.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub center: Option<service_center::Model>,
+    pub categories: Option<Vec<service_category::Model>>,
+    pub pis: Option<Vec<pi::Model>>,
+    pub topics: Option<Vec<edam_term::Model>>,
+    pub operations: Option<Vec<edam_term::Model>>,
+    pub licenses: Option<Vec<spdx_license::Model>>,
+}
+
+impl Resolved {
+    /// The record as it is after these links replace the stored ones.
+    pub fn apply(&self, record: &mut SubmissionRecord) {
+        if let Some(c) = &self.center {
+            record.center = Some(c.clone());
+        }
+        if let Some(v) = &self.categories {
+            record.categories = v.clone();
+        }
+        if let Some(v) = &self.pis {
+            record.pis = v.clone();
+        }
+        if let Some(v) = &self.topics {
+            record.topics = v.clone();
+        }
+        if let Some(v) = &self.operations {
+            record.operations = v.clone();
+        }
+        if let Some(v) = &self.licenses {
+            record.licenses = v.clone();
+        }
+    }
 }
 
 fn invalid(errors: Errors) -> AppError {
     AppError::Validation(serde_json::to_value(errors).unwrap_or_default())
 }
 
-/// Checks field rules and references against the database; `current` is the stored submission on PATCH
+/// Checks field rules and references against the database; `stored` is the stored submission on PATCH
 /// (cross-field rules use the supplied value, else the stored one).
 pub async fn validate<C: ConnectionTrait>(
     db: &C,
     input: &Input,
-    current: Option<&sub::Model>,
+    stored: Option<&SubmissionRecord>,
     current_year: i32,
-) -> Result<Links, AppError> {
+) -> Result<Resolved, AppError> {
+    let current = stored.map(|r| &r.row);
     let mut e = Errors::new();
     if current.is_none() {
         for f in FIELDS.iter().filter(|f| f.required) {
@@ -118,13 +143,10 @@ pub async fn validate<C: ConnectionTrait>(
         }
     }
 
-    let mut links = Links::default();
+    let mut links = Resolved::default();
+    let mut any_partner_pi = None;
     if let Some(Val::Ints(ids)) = input.values.get("service_category_ids") {
-        let found = service_category::Entity::find()
-            .filter(service_category::Column::Id.is_in(ids.clone()))
-            .filter(service_category::Column::IsActive.eq(true))
-            .all(db)
-            .await?;
+        let found = repo::active_categories(db, ids).await?;
         report_missing(
             &mut e,
             "service_category_ids",
@@ -138,14 +160,10 @@ pub async fn validate<C: ConnectionTrait>(
                 "Select at least one service category.",
             );
         }
-        links.categories = Some(ids.clone());
+        links.categories = Some(found);
     }
     if let Some(Val::Uuids(ids)) = input.values.get("responsible_pi_ids") {
-        let found = pi::Entity::find()
-            .filter(pi::Column::Id.is_in(ids.clone()))
-            .filter(pi::Column::IsActive.eq(true))
-            .all(db)
-            .await?;
+        let found = repo::active_pis(db, ids).await?;
         report_missing(
             &mut e,
             "responsible_pi_ids",
@@ -159,20 +177,15 @@ pub async fn validate<C: ConnectionTrait>(
                 "Select at least one responsible PI.",
             );
         }
-        links.any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
-        links.pis = Some(ids.clone());
+        any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
+        links.pis = Some(found);
     }
     for (name, branch) in [
         ("edam_topic_ids", "topic"),
         ("edam_operation_ids", "operation"),
     ] {
         if let Some(Val::Ints(ids)) = input.values.get(name) {
-            let found = edam_term::Entity::find()
-                .filter(edam_term::Column::Id.is_in(ids.clone()))
-                .filter(edam_term::Column::Branch.eq(branch))
-                .filter(edam_term::Column::IsObsolete.eq(false))
-                .all(db)
-                .await?;
+            let found = repo::edam_terms(db, ids, branch).await?;
             report_missing(
                 &mut e,
                 name,
@@ -180,19 +193,15 @@ pub async fn validate<C: ConnectionTrait>(
                 &found.iter().map(|t| t.id).collect::<Vec<_>>(),
             );
             if branch == "topic" {
-                links.topics = Some(ids.clone())
+                links.topics = Some(found)
             } else {
-                links.operations = Some(ids.clone())
+                links.operations = Some(found)
             }
         }
     }
     if let Some(Val::Uuid(id)) = input.values.get("service_center_id") {
-        let ok = service_center::Entity::find_by_id(*id)
-            .filter(service_center::Column::IsActive.eq(true))
-            .one(db)
-            .await?
-            .is_some();
-        if !ok {
+        links.center = repo::active_center(db, *id).await?;
+        if links.center.is_none() {
             add_error(
                 &mut e,
                 "service_center_id",
@@ -200,21 +209,13 @@ pub async fn validate<C: ConnectionTrait>(
             );
         }
     }
-    // What the stored submission links to (PATCH), read once for the rules below.
-    let stored = match current {
-        Some(c) => Some(super::links::load(db, c.id).await?),
-        None => None,
-    };
     if let Some(Val::Strs(ids)) = input.values.get("licenses") {
-        let found = spdx_license::Entity::find()
-            .filter(spdx_license::Column::LicenseId.is_in(ids.clone()))
-            .all(db)
-            .await?;
+        let found = repo::licenses_by_code(db, ids).await?;
         // A deprecated licence may stay on a submission that already has it, but is not a new pick.
-        let kept: &[i64] = stored.as_ref().map_or(&[], |l| l.licenses.as_slice());
+        let kept = |id: i64| stored.is_some_and(|r| r.licenses.iter().any(|l| l.id == id));
         for id in ids {
             match found.iter().find(|l| &l.license_id == id) {
-                Some(l) if !l.is_deprecated || kept.contains(&l.id) => {}
+                Some(l) if !l.is_deprecated || kept(l.id) => {}
                 Some(_) => add_error(
                     &mut e,
                     "licenses",
@@ -227,7 +228,7 @@ pub async fn validate<C: ConnectionTrait>(
                 ),
             }
         }
-        links.licenses = Some(found.iter().map(|l| l.id).collect());
+        links.licenses = Some(found);
     }
 
     // Cross-field rules on "supplied, else stored" values.
@@ -266,17 +267,9 @@ pub async fn validate<C: ConnectionTrait>(
             "Please provide the year KPI monitoring started.",
         );
     }
-    let partner = match (links.any_partner_pi, current) {
+    let partner = match (any_partner_pi, stored) {
         (Some(p), _) => p,
-        (None, Some(_)) => {
-            let ids = stored.as_ref().map(|l| l.pis.clone()).unwrap_or_default();
-            pi::Entity::find()
-                .filter(pi::Column::Id.is_in(ids))
-                .filter(pi::Column::IsAssociatedPartner.eq(true))
-                .one(db)
-                .await?
-                .is_some()
-        }
+        (None, Some(r)) => r.pis.iter().any(|p| p.is_associated_partner),
         (None, None) => false,
     };
     if partner
