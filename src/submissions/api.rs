@@ -63,17 +63,14 @@ async fn logo_update(state: &AppState, change: LogoChange) -> AppResult<Option<L
             let max = state.config.site.uploads.logo_max_bytes;
             match super::logo::process_off_thread(bytes, max).await {
                 Ok(p) => Ok(Some(LogoUpdate::New(p))),
-                Err(e) => Err(AppError::Validation(
-                    serde_json::json!({ "logo": [e.to_string()] }),
-                )),
+                Err(e) => Err(super::model::FieldErrors::single("logo", e.to_string()).into()),
             }
         }
     }
 }
 
 fn parse(body: &serde_json::Value) -> AppResult<Input> {
-    Input::from_json(body)
-        .map_err(|e| AppError::Validation(serde_json::to_value(e).unwrap_or_default()))
+    Input::from_json(body).map_err(AppError::from)
 }
 
 /// Register a service (public). The response carries the submission's API key, once.

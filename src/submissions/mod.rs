@@ -4,6 +4,7 @@ pub mod api;
 pub mod body;
 pub mod diff;
 pub mod entity;
+pub mod fields;
 pub mod input;
 pub mod lifecycle;
 pub mod logo;

@@ -169,3 +169,175 @@ mod tests {
         assert_eq!(SecondaryTag::ALL.map(SecondaryTag::code), ["unstable"]);
     }
 }
+
+/// Every problem of a request, field by field (`non_field_errors` for the body as a whole): the one
+/// shape the API reports under `error.details` and the pages show beside their fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(transparent)]
+pub struct FieldErrors(std::collections::BTreeMap<String, Vec<String>>);
+
+impl FieldErrors {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// One error on one field.
+    pub fn single(field: &str, message: impl Into<String>) -> Self {
+        let mut e = Self::new();
+        e.add(field, message);
+        e
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0
+            .entry(field.to_string())
+            .or_default()
+            .push(message.into());
+    }
+
+    /// Records the message of a failed rule.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(v) => Some(v),
+            Err(m) => {
+                self.add(field, m);
+                None
+            }
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn contains_key(&self, field: &str) -> bool {
+        self.0.contains_key(field)
+    }
+
+    pub fn get(&self, field: &str) -> Option<&[String]> {
+        self.0.get(field).map(Vec::as_slice)
+    }
+
+    /// `Ok(value)` when nothing was recorded.
+    pub fn into_result<T>(self, value: T) -> Result<T, Self> {
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
+    }
+
+    /// The JSON object `{field: [message, …]}`.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::Value::Object(
+            self.0
+                .iter()
+                .map(|(k, v)| {
+                    let list = v.iter().cloned().map(serde_json::Value::String).collect();
+                    (k.clone(), serde_json::Value::Array(list))
+                })
+                .collect(),
+        )
+    }
+}
+
+impl From<FieldErrors> for crate::error::AppError {
+    fn from(e: FieldErrors) -> Self {
+        crate::error::AppError::Validation(e.to_json())
+    }
+}
+
+/// The newtypes a submission's fields parse into; each refusal is a message written for the person who
+/// typed the value (the rules themselves are in [`super::rules`]).
+macro_rules! text_newtype {
+    ($(#[$doc:meta])* $name:ident, $rule:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn parse(value: &str) -> Result<Self, String> {
+                let rule: fn(&str) -> Result<(), String> = $rule;
+                rule(value).map(|()| Self(value.to_string()))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+text_newtype!(
+    /// A service name of at least three characters.
+    ServiceName,
+    |v| {
+        if v.chars().count() < 3 {
+            Err("Service name must be at least 3 characters.".into())
+        } else {
+            Ok(())
+        }
+    }
+);
+text_newtype!(
+    /// A description of 50–5000 characters.
+    Description,
+    super::rules::description
+);
+text_newtype!(
+    /// 1–50 comma-separated PMIDs or DOIs.
+    Publications,
+    super::rules::publications
+);
+text_newtype!(
+    /// A plausible e-mail address.
+    Email,
+    super::rules::email
+);
+text_newtype!(
+    /// An e-mail address or an `https://` URL.
+    PublicContact,
+    super::rules::public_contact
+);
+text_newtype!(
+    /// An absolute `https://` URL with a host.
+    HttpsUrl,
+    super::rules::https_url
+);
+
+impl HttpsUrl {
+    /// An https URL of a known registry, which must start with its prefix.
+    pub fn with_prefix(value: &str, prefix: &str, registry: &str) -> Result<Self, String> {
+        super::rules::prefixed_url(value, prefix, registry).map(|()| Self(value.to_string()))
+    }
+}
+
+/// The year a service was established: 1900 up to the current year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct YearEstablished(pub i32);
+
+impl YearEstablished {
+    pub fn parse(year: i64, current_year: i32) -> Result<Self, String> {
+        super::rules::year_established(year, current_year)?;
+        Ok(Self(i32::try_from(year).unwrap_or(current_year)))
+    }
+}
+
+/// Whether KPIs are monitored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KpiMonitoring {
+    Yes,
+    Planned,
+}
+
+impl KpiMonitoring {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        match value {
+            "yes" => Ok(Self::Yes),
+            "planned" => Ok(Self::Planned),
+            other => Err(format!(
+                "\"{other}\" is not a valid choice: use yes or planned."
+            )),
+        }
+    }
+}

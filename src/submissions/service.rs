@@ -3,12 +3,12 @@
 //! and *updated* e-mail), and delete after writing the deletion audit. Every write is one transaction.
 
 use chrono::{DateTime, Datelike, Utc};
-use sea_orm::{DatabaseConnection, Set, TryIntoModel};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TryIntoModel};
 use uuid::Uuid;
 
 use super::diff::{self, Change};
 use super::entity::service_submission as sub;
-use super::input::{FIELDS, Input, Val};
+use super::input::{FIELDS, Input, Kind};
 use super::lifecycle;
 use super::model::{Status, SubmissionId};
 use super::repo::{self, SubmissionRecord};
@@ -73,52 +73,15 @@ async fn apply_logo(
     Ok(())
 }
 
-/// Copies the supplied scalar values onto the row.
-fn apply(am: &mut sub::ActiveModel, input: &Input) {
+/// Copies the supplied scalar values onto their columns (the lists are links, written separately).
+fn apply(am: &mut sub::ActiveModel, input: &Input) -> Result<(), sea_orm::DbErr> {
     for (name, v) in &input.values {
-        match (*name, v) {
-            ("date_of_entry", Val::Date(d)) => am.date_of_entry = Set(*d),
-            ("year_established", Val::Int(y)) => am.year_established = Set(*y as i32),
-            ("service_center_id", Val::Uuid(u)) => am.service_center_id = Set(*u),
-            ("register_as_elixir", Val::Bool(b)) => am.register_as_elixir = Set(*b),
-            ("is_toolbox", Val::Bool(b)) => am.is_toolbox = Set(*b),
-            ("survey_participation", Val::Bool(b)) => am.survey_participation = Set(*b),
-            ("data_protection_consent", Val::Bool(b)) => am.data_protection_consent = Set(*b),
-            (field, Val::Text(t)) => set_text(am, field, t.clone()),
-            _ => {}
+        let column = super::input::spec(name).and_then(|s| s.column);
+        if let (Some(column), Some(value)) = (column, v.column_value()) {
+            am.try_set(column, value)?;
         }
     }
-}
-
-fn set_text(am: &mut sub::ActiveModel, field: &str, t: String) {
-    match field {
-        "submitter_first_name" => am.submitter_first_name = Set(t),
-        "submitter_last_name" => am.submitter_last_name = Set(t),
-        "submitter_affiliation" => am.submitter_affiliation = Set(t),
-        "service_name" => am.service_name = Set(t),
-        "service_description" => am.service_description = Set(t),
-        "toolbox_name" => am.toolbox_name = Set(t),
-        "user_knowledge_required" => am.user_knowledge_required = Set(t),
-        "publications_pmids" => am.publications_pmids = Set(t),
-        "associated_partner_note" => am.associated_partner_note = Set(t),
-        "host_institute" => am.host_institute = Set(t),
-        "public_contact_email" => am.public_contact_email = Set(t),
-        "internal_contact_name" => am.internal_contact_name = Set(t),
-        "internal_contact_email" => am.internal_contact_email = Set(t),
-        "website_url" => am.website_url = Set(t),
-        "terms_of_use_url" => am.terms_of_use_url = Set(t),
-        "license_note" => am.license_note = Set(t),
-        "github_url" => am.github_url = Set(t),
-        "biotools_url" => am.biotools_url = Set(t),
-        "fairsharing_url" => am.fairsharing_url = Set(t),
-        "other_registry_url" => am.other_registry_url = Set(t),
-        "kpi_monitoring" => am.kpi_monitoring = Set(t),
-        "kpi_start_year" => am.kpi_start_year = Set(t),
-        "keywords_uncited" => am.keywords_uncited = Set(t),
-        "keywords_seo" => am.keywords_seo = Set(t),
-        "comments" => am.comments = Set(t),
-        _ => {}
-    }
+    Ok(())
 }
 
 fn current_year(ctx: &Ctx<'_>) -> i32 {
@@ -190,13 +153,13 @@ pub async fn create(
         ..Default::default()
     };
     for f in FIELDS {
-        if let super::input::Kind::Text { .. } | super::input::Kind::Plain { .. } = f.kind {
-            set_text(&mut am, f.field, String::new());
+        if let (Kind::Text { .. } | Kind::Plain { .. }, Some(column)) = (f.kind, f.column) {
+            am.try_set(column, String::new().into())?;
         }
     }
     am.register_as_elixir = Set(false);
     am.is_toolbox = Set(false);
-    apply(&mut am, input);
+    apply(&mut am, input)?;
     apply_logo(ctx, &mut am, logo).await?;
     let row = repo::insert(&txn, am).await?;
     let id = SubmissionId(row.id);
@@ -246,7 +209,7 @@ pub async fn patch(
     let links = validate(&txn, input, Some(&current), current_year(ctx)).await?;
     let before = diff::snapshot(&current);
     let mut am: sub::ActiveModel = current.row.clone().into();
-    apply(&mut am, input);
+    apply(&mut am, input)?;
     apply_logo(ctx, &mut am, logo).await?;
     let mut next = current.clone();
     next.row = am.clone().try_into_model()?;

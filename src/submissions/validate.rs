@@ -3,9 +3,12 @@
 
 use sea_orm::ConnectionTrait;
 
-use super::input::{Errors, FIELDS, Input, Val, add_error};
+use super::input::{Errors, FIELDS, Input, Val};
+use super::model::{
+    Description, Email, HttpsUrl, KpiMonitoring, PublicContact, Publications, ServiceName,
+    YearEstablished,
+};
 use super::repo::{self, SubmissionRecord};
-use super::rules;
 use crate::edam::entity::edam_term;
 use crate::error::AppError;
 use crate::licenses::entity::spdx_license;
@@ -47,73 +50,66 @@ impl Resolved {
     }
 }
 
-fn invalid(errors: Errors) -> AppError {
-    AppError::Validation(serde_json::to_value(errors).unwrap_or_default())
-}
-
 /// Checks field rules and references against the database; `stored` is the stored submission on PATCH
-/// (cross-field rules use the supplied value, else the stored one).
+/// (cross-field rules use the supplied value, else the stored one). Every problem is collected.
 pub async fn validate<C: ConnectionTrait>(
     db: &C,
     input: &Input,
     stored: Option<&SubmissionRecord>,
     current_year: i32,
 ) -> Result<Resolved, AppError> {
-    let current = stored.map(|r| &r.row);
     let mut e = Errors::new();
-    if current.is_none() {
-        for f in FIELDS.iter().filter(|f| f.required) {
-            if !input.has(f.name) {
-                add_error(&mut e, f.name, "This field is required.");
-            }
-        }
-        if input.bool("data_protection_consent") != Some(true) {
-            add_error(
-                &mut e,
-                "data_protection_consent",
-                "You must consent to the data protection information to submit this form.",
-            );
+    if stored.is_none() {
+        check_required(&mut e, input);
+    }
+    check_fields(&mut e, input, current_year);
+    let (links, any_partner_pi) = resolve(db, &mut e, input, stored).await?;
+    check_cross_fields(&mut e, input, stored, &links, any_partner_pi);
+    e.into_result(links).map_err(AppError::from)
+}
+
+/// What a new submission must supply.
+fn check_required(e: &mut Errors, input: &Input) {
+    for f in FIELDS.iter().filter(|f| f.required) {
+        if !input.has(f.name) {
+            e.add(f.name, "This field is required.");
         }
     }
-    let mut check = |name: &str, r: Result<(), String>| {
-        if let Err(m) = r {
-            add_error(&mut e, name, m);
-        }
-    };
-    if let Some(v) = input.text("service_name") {
-        check(
-            "service_name",
-            if v.chars().count() < 3 {
-                Err("Service name must be at least 3 characters.".into())
-            } else {
-                Ok(())
-            },
+    if input.bool("data_protection_consent") != Some(true) {
+        e.add(
+            "data_protection_consent",
+            "You must consent to the data protection information to submit this form.",
         );
+    }
+}
+
+/// The rules of single fields, through their newtypes.
+fn check_fields(e: &mut Errors, input: &Input, current_year: i32) {
+    if let Some(v) = input.text("service_name") {
+        e.check("service_name", ServiceName::parse(v));
     }
     if let Some(v) = input.text("service_description") {
-        check("service_description", rules::description(v));
+        e.check("service_description", Description::parse(v));
     }
     if let Some(Val::Int(y)) = input.values.get("year_established") {
-        check(
-            "year_established",
-            rules::year_established(*y, current_year),
-        );
+        e.check("year_established", YearEstablished::parse(*y, current_year));
     }
     if let Some(v) = input.text("publications_pmids") {
-        check("publications_pmids", rules::publications(v));
+        e.check("publications_pmids", Publications::parse(v));
     }
     if let Some(v) = input.text("public_contact_email") {
-        check("public_contact_email", rules::public_contact(v));
+        e.check("public_contact_email", PublicContact::parse(v));
     }
     if let Some(v) = input.text("internal_contact_email") {
-        check("internal_contact_email", rules::email(v));
+        e.check("internal_contact_email", Email::parse(v));
     }
+    // The website and terms of use are required, so even an empty value is checked.
     for name in ["website_url", "terms_of_use_url", "other_registry_url"] {
         if let Some(v) = input
             .text(name)
             .filter(|v| !v.is_empty() || matches!(name, "website_url" | "terms_of_use_url"))
         {
-            check(name, rules::https_url(v));
+            e.check(name, HttpsUrl::parse(v));
         }
     }
     for (name, prefix, label) in [
@@ -122,40 +118,39 @@ pub async fn validate<C: ConnectionTrait>(
         ("fairsharing_url", "https://fairsharing.org/", "FAIRsharing"),
     ] {
         if let Some(v) = input.text(name).filter(|v| !v.is_empty()) {
-            check(name, rules::prefixed_url(v, prefix, label));
+            e.check(name, HttpsUrl::with_prefix(v, prefix, label));
         }
     }
     if let Some(v) = input.text("kpi_monitoring") {
-        check(
-            "kpi_monitoring",
-            if matches!(v, "yes" | "planned") {
-                Ok(())
-            } else {
-                Err(format!(
-                    "\"{v}\" is not a valid choice: use yes or planned."
-                ))
-            },
-        );
+        e.check("kpi_monitoring", KpiMonitoring::parse(v));
     }
     for name in ["service_name", "host_institute", "internal_contact_name"] {
         if input.text(name).is_some_and(str::is_empty) {
-            add_error(&mut e, name, "This field may not be blank.");
+            e.add(name, "This field may not be blank.");
         }
     }
+}
 
+/// Resolves the reference rows the request names (only active ones count); also whether any named PI
+/// is the associated-partner placeholder.
+async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    e: &mut Errors,
+    input: &Input,
+    stored: Option<&SubmissionRecord>,
+) -> Result<(Resolved, Option<bool>), AppError> {
     let mut links = Resolved::default();
     let mut any_partner_pi = None;
     if let Some(Val::Ints(ids)) = input.values.get("service_category_ids") {
         let found = repo::active_categories(db, ids).await?;
         report_missing(
-            &mut e,
+            e,
             "service_category_ids",
             ids,
             &found.iter().map(|c| c.id).collect::<Vec<_>>(),
         );
         if ids.is_empty() {
-            add_error(
-                &mut e,
+            e.add(
                 "service_category_ids",
                 "Select at least one service category.",
             );
@@ -165,17 +160,13 @@ pub async fn validate<C: ConnectionTrait>(
     if let Some(Val::Uuids(ids)) = input.values.get("responsible_pi_ids") {
         let found = repo::active_pis(db, ids).await?;
         report_missing(
-            &mut e,
+            e,
             "responsible_pi_ids",
             ids,
             &found.iter().map(|p| p.id).collect::<Vec<_>>(),
         );
         if ids.is_empty() {
-            add_error(
-                &mut e,
-                "responsible_pi_ids",
-                "Select at least one responsible PI.",
-            );
+            e.add("responsible_pi_ids", "Select at least one responsible PI.");
         }
         any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
         links.pis = Some(found);
@@ -187,7 +178,7 @@ pub async fn validate<C: ConnectionTrait>(
         if let Some(Val::Ints(ids)) = input.values.get(name) {
             let found = repo::edam_terms(db, ids, branch).await?;
             report_missing(
-                &mut e,
+                e,
                 name,
                 ids,
                 &found.iter().map(|t| t.id).collect::<Vec<_>>(),
@@ -202,8 +193,7 @@ pub async fn validate<C: ConnectionTrait>(
     if let Some(Val::Uuid(id)) = input.values.get("service_center_id") {
         links.center = repo::active_center(db, *id).await?;
         if links.center.is_none() {
-            add_error(
-                &mut e,
+            e.add(
                 "service_center_id",
                 format!("Unknown or inactive service center '{id}'."),
             );
@@ -216,22 +206,28 @@ pub async fn validate<C: ConnectionTrait>(
         for id in ids {
             match found.iter().find(|l| &l.license_id == id) {
                 Some(l) if !l.is_deprecated || kept(l.id) => {}
-                Some(_) => add_error(
-                    &mut e,
+                Some(_) => e.add(
                     "licenses",
                     format!("Licence '{id}' is deprecated and cannot be chosen."),
                 ),
-                None => add_error(
-                    &mut e,
-                    "licenses",
-                    format!("Unknown SPDX licence id '{id}'."),
-                ),
+                None => e.add("licenses", format!("Unknown SPDX licence id '{id}'.")),
             }
         }
         links.licenses = Some(found);
     }
 
-    // Cross-field rules on "supplied, else stored" values.
+    Ok((links, any_partner_pi))
+}
+
+/// Cross-field rules on "supplied, else stored" values.
+fn check_cross_fields(
+    e: &mut Errors,
+    input: &Input,
+    stored: Option<&SubmissionRecord>,
+    links: &Resolved,
+    any_partner_pi: Option<bool>,
+) {
+    let current = stored.map(|r| &r.row);
     let text = |name: &str, stored: Option<&str>| {
         input
             .text(name)
@@ -248,8 +244,7 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "toolbox_name",
             "Toolbox name is required when the service is part of a toolbox.",
         );
@@ -261,8 +256,7 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "kpi_start_year",
             "Please provide the year KPI monitoring started.",
         );
@@ -280,8 +274,7 @@ pub async fn validate<C: ConnectionTrait>(
         .trim()
         .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "associated_partner_note",
             "Please provide the name and affiliation of the associated partner.",
         );
@@ -296,16 +289,9 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
-            "licenses",
+        e.add("licenses",
             "Select at least one licence, or fill in a licence note if no standard licence applies.",
         );
-    }
-    if e.is_empty() {
-        Ok(links)
-    } else {
-        Err(invalid(e))
     }
 }
 
@@ -316,6 +302,6 @@ fn report_missing<T: PartialEq + std::fmt::Display>(
     found: &[T],
 ) {
     for id in wanted.iter().filter(|id| !found.contains(id)) {
-        add_error(e, field, format!("'{id}' does not exist or is not active."));
+        e.add(field, format!("'{id}' does not exist or is not active."));
     }
 }
