@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::body::{LogoChange, SubmissionBody};
-use super::input::Input;
-use super::model::{PrimaryTag, SecondaryTag, Status, SubmissionId};
+use super::input::{NewSubmission, RawSubmission};
+use super::model::{FieldErrors, PrimaryTag, SecondaryTag, Status, SubmissionId};
 use super::repo::{self, ListFilter, Ordering};
 use super::schema::{
     SubmissionCreate, SubmissionCreateForm, SubmissionListQuery, SubmissionPatch,
@@ -63,14 +63,16 @@ async fn logo_update(state: &AppState, change: LogoChange) -> AppResult<Option<L
             let max = state.config.site.uploads.logo_max_bytes;
             match super::logo::process_off_thread(bytes, max).await {
                 Ok(p) => Ok(Some(LogoUpdate::New(p))),
-                Err(e) => Err(super::model::FieldErrors::single("logo", e.to_string()).into()),
+                Err(e) => Err(FieldErrors::single("logo", e.to_string()).into()),
             }
         }
     }
 }
 
-fn parse(body: &serde_json::Value) -> AppResult<Input> {
-    Input::from_json(body).map_err(AppError::from)
+fn parse<T: for<'a> TryFrom<&'a RawSubmission, Error = FieldErrors>>(
+    raw: &RawSubmission,
+) -> AppResult<T> {
+    T::try_from(raw).map_err(AppError::from)
 }
 
 /// Register a service (public). The response carries the submission's API key, once.
@@ -90,7 +92,7 @@ pub async fn create(
     parts: Parts,
     body: SubmissionBody,
 ) -> AppResult<Response> {
-    let input = parse(&body.fields)?;
+    let input: NewSubmission = parse(&body.fields)?;
     let logo = logo_update(&state, body.logo).await?;
     let ctx = Ctx::new(&state);
     let (record, key) = service::create(&ctx, &input, logo, &client_origin(&state, &parts)).await?;
@@ -297,10 +299,8 @@ pub async fn update(
         .await?
         .ok_or_else(not_found)?;
     principal.require_write_submission(id.uuid())?;
-    let mut input = parse(&body.fields)?;
+    let input: super::input::SubmissionPatch = parse(&body.fields)?;
     let logo = logo_update(&state, body.logo).await?;
-    // Consent is given once, at registration; a PATCH can neither withdraw nor change it.
-    input.values.remove("data_protection_consent");
     let ctx = Ctx::new(&state);
     let (record, _) = service::patch(&ctx, id, &input, logo, &principal.actor()).await?;
     Ok(Json(view(&record, &site_root(&state, &parts))))

@@ -102,6 +102,52 @@ impl Input {
     }
 }
 
+/// A submission request as it comes, before any parsing: the JSON object of a JSON body, or the fields
+/// of a multipart body (list fields gathered into arrays). The web form will produce one too.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawSubmission(pub Value);
+
+/// The parsed values of a registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubmission(Input);
+
+/// The parsed values of a partial update. Consent is given once, at registration: a patch can neither
+/// withdraw nor change it, so it never carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionPatch(Input);
+
+impl TryFrom<&RawSubmission> for NewSubmission {
+    type Error = Errors;
+
+    fn try_from(raw: &RawSubmission) -> Result<Self, Errors> {
+        Input::from_json(&raw.0).map(Self)
+    }
+}
+
+impl TryFrom<&RawSubmission> for SubmissionPatch {
+    type Error = Errors;
+
+    fn try_from(raw: &RawSubmission) -> Result<Self, Errors> {
+        let mut input = Input::from_json(&raw.0)?;
+        input.values.remove("data_protection_consent");
+        Ok(Self(input))
+    }
+}
+
+impl std::ops::Deref for NewSubmission {
+    type Target = Input;
+    fn deref(&self) -> &Input {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SubmissionPatch {
+    type Target = Input;
+    fn deref(&self) -> &Input {
+        &self.0
+    }
+}
+
 fn text_value(kind: Kind, s: &str) -> Result<Val, String> {
     if has_nul(s) {
         return Err("Null characters are not allowed.".into());

@@ -6,20 +6,24 @@ use std::collections::BTreeSet;
 
 use super::diff::Change;
 use super::entity::service_submission;
-use super::model::{Status, SubmissionId, status_label, tag_label};
+use super::model::{PrimaryTag, SecondaryTag, Status, SubmissionId, status_label, tag_label};
 use super::repo;
 use crate::error::AppError;
 
 pub const STATUSES: [&str; 6] = [
-    "draft",
-    "submitted",
-    "under_review",
-    "approved",
-    "rejected",
-    "deprecated",
+    Status::Draft.code(),
+    Status::Submitted.code(),
+    Status::UnderReview.code(),
+    Status::Approved.code(),
+    Status::Rejected.code(),
+    Status::Deprecated.code(),
 ];
-pub const PRIMARY_TAGS: [&str; 3] = ["mature", "emerging", "legacy"];
-pub const SECONDARY_TAGS: [&str; 1] = ["unstable"];
+pub const PRIMARY_TAGS: [&str; 3] = [
+    PrimaryTag::Mature.code(),
+    PrimaryTag::Emerging.code(),
+    PrimaryTag::Legacy.code(),
+];
+pub const SECONDARY_TAGS: [&str; 1] = [SecondaryTag::Unstable.code()];
 
 /// Fields whose change can never be exempt from the approved-edit reset.
 const NEVER_EXEMPT: [&str; 5] = [

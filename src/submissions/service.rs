@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::diff::{self, Change};
 use super::entity::service_submission as sub;
-use super::input::{FIELDS, Input, Kind};
+use super::input::{FIELDS, Input, Kind, NewSubmission, SubmissionPatch};
 use super::lifecycle;
 use super::model::{Status, SubmissionId};
 use super::repo::{self, SubmissionRecord};
@@ -129,7 +129,7 @@ pub fn mail_data(r: &SubmissionRecord) -> SubmissionMailData {
 /// the same transaction. Returns the record and the key's plaintext (shown once, never stored).
 pub async fn create(
     ctx: &Ctx<'_>,
-    input: &Input,
+    input: &NewSubmission,
     logo: Option<LogoUpdate>,
     origin: &Origin,
 ) -> Result<(SubmissionRecord, String), AppError> {
@@ -198,7 +198,7 @@ pub async fn create(
 pub async fn patch(
     ctx: &Ctx<'_>,
     id: SubmissionId,
-    input: &Input,
+    input: &SubmissionPatch,
     logo: Option<LogoUpdate>,
     actor: &str,
 ) -> Result<(SubmissionRecord, Vec<Change>), AppError> {

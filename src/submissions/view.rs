@@ -9,6 +9,9 @@ use uuid::Uuid;
 use super::repo::SubmissionRecord;
 use crate::edam::entity::edam_term;
 
+/// The name `api/openapi.rs` lists the schema under (until the domain documents its own router).
+pub type Links = ResourceLinks;
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryRef {
     pub id: i64,
@@ -43,8 +46,11 @@ pub struct EdamRef {
     pub url: String,
 }
 
+// The hypermedia links of a submission in the API (itself, the schema, the docs); still `Links` in
+// the OpenAPI document (a doc comment here would become the schema's description).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Links {
+#[schema(as = Links)]
+pub struct ResourceLinks {
     #[serde(rename = "self")]
     pub self_: String,
     pub schema: String,
@@ -105,7 +111,7 @@ pub struct SubmissionView {
     pub biotoolsrecord: Option<serde_json::Value>,
     pub primary_maturity_tag: Option<String>,
     pub secondary_maturity_tags: Vec<String>,
-    pub links: Links,
+    pub links: ResourceLinks,
 }
 
 /// Builds the representation from the loaded record; `root` is the absolute site root with a trailing `/`.
@@ -184,7 +190,7 @@ pub fn view(r: &SubmissionRecord, root: &str) -> SubmissionView {
         biotoolsrecord: None,
         primary_maturity_tag: s.primary_maturity_tag.clone(),
         secondary_maturity_tags: super::diff::secondary_tags(s),
-        links: Links {
+        links: ResourceLinks {
             self_: format!("{root}api/v1/submissions/{}/", s.id),
             schema: format!("{root}api/schema/"),
             docs: format!("{root}api/docs/"),

@@ -12,7 +12,7 @@ use service_registry::auth::api_keys::AdminScope;
 use service_registry::config::{Config, Overrides};
 use service_registry::edam::entity::edam_term;
 use service_registry::registry::entity::service_category;
-use service_registry::submissions::input::Input;
+use service_registry::submissions::input::{NewSubmission, RawSubmission};
 use service_registry::submissions::service::{self, Ctx, Origin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -74,7 +74,7 @@ async fn store(app: &TestApp, body: &serde_json::Value, n: usize) -> Vec<uuid::U
     for i in 0..n {
         let mut b = body.clone();
         b["service_name"] = json!(format!("Service {i:03}"));
-        let input = Input::from_json(&b).expect("valid input");
+        let input = NewSubmission::try_from(&RawSubmission(b)).expect("valid input");
         let (created, _) = service::create(&ctx, &input, None, &origin)
             .await
             .expect("create");
