@@ -148,28 +148,6 @@ pub fn tag_label(code: &str) -> String {
     .to_string()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_round_trip_and_label() {
-        for s in Status::ALL {
-            assert_eq!(Status::parse(s.code()), Some(s));
-        }
-        assert_eq!(status_label("under_review"), "Under Review");
-        assert_eq!(status_label("weird"), "weird");
-        assert!(!Status::Approved.can_move_to(Status::Approved));
-        assert!(Status::Deprecated.can_move_to(Status::Submitted));
-        assert_eq!(tag_label("unstable"), "Unstable");
-        assert_eq!(
-            PrimaryTag::ALL.map(PrimaryTag::code),
-            ["mature", "emerging", "legacy"]
-        );
-        assert_eq!(SecondaryTag::ALL.map(SecondaryTag::code), ["unstable"]);
-    }
-}
-
 /// Every problem of a request, field by field (`non_field_errors` for the body as a whole): the one
 /// shape the API reports under `error.details` and the pages show beside their fields.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -339,5 +317,69 @@ impl KpiMonitoring {
                 "\"{other}\" is not a valid choice: use yes or planned."
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_label() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.code()), Some(s));
+        }
+        assert_eq!(status_label("under_review"), "Under Review");
+        assert_eq!(status_label("weird"), "weird");
+        assert!(!Status::Approved.can_move_to(Status::Approved));
+        assert!(Status::Deprecated.can_move_to(Status::Submitted));
+        assert_eq!(tag_label("unstable"), "Unstable");
+        assert_eq!(
+            PrimaryTag::ALL.map(PrimaryTag::code),
+            ["mature", "emerging", "legacy"]
+        );
+        assert_eq!(SecondaryTag::ALL.map(SecondaryTag::code), ["unstable"]);
+    }
+
+    #[test]
+    fn field_errors_render_as_the_api_reports_them() {
+        let mut e = FieldErrors::new();
+        e.add("service_name", "first");
+        e.add("licenses", "x");
+        e.add("service_name", "second");
+        assert_eq!(
+            e.to_json(),
+            serde_json::json!({"licenses": ["x"], "service_name": ["first", "second"]})
+        );
+        assert_eq!(serde_json::to_value(&e).ok(), Some(e.to_json()));
+        assert_eq!(e.get("licenses"), Some(&["x".to_string()][..]));
+        assert!(FieldErrors::new().into_result(1).is_ok());
+    }
+
+    #[test]
+    fn newtypes_carry_the_rules_messages() {
+        assert_eq!(
+            ServiceName::parse("ab"),
+            Err("Service name must be at least 3 characters.".to_string())
+        );
+        assert_eq!(ServiceName::parse("abc").map(|n| n.as_str().len()), Ok(3));
+        assert!(HttpsUrl::parse("http://example.org").is_err());
+        assert!(
+            HttpsUrl::with_prefix("https://github.com/a/b", "https://github.com/", "GitHub")
+                .is_ok()
+        );
+        assert!(Email::parse("a@b.org").is_ok());
+        assert!(PublicContact::parse("https://example.org/contact").is_ok());
+        assert!(Publications::parse("123, abc").is_err());
+        assert_eq!(
+            YearEstablished::parse(2020, 2026),
+            Ok(YearEstablished(2020))
+        );
+        assert!(YearEstablished::parse(2027, 2026).is_err());
+        assert_eq!(KpiMonitoring::parse("planned"), Ok(KpiMonitoring::Planned));
+        assert_eq!(
+            KpiMonitoring::parse("no"),
+            Err("\"no\" is not a valid choice: use yes or planned.".to_string())
+        );
     }
 }
