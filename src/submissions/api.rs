@@ -5,16 +5,14 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, request::Parts};
 use axum::response::{IntoResponse, Response};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-use uuid::Uuid;
 
 use super::body::{LogoChange, SubmissionBody};
-use super::entity::service_submission as sub;
-use super::input::Input;
+use super::input::{NewSubmission, RawSubmission};
+use super::model::{FieldErrors, PrimaryTag, SecondaryTag, Status, SubmissionId};
+use super::repo::{self, ListFilter, Ordering};
 use super::schema::{
     SubmissionCreate, SubmissionCreateForm, SubmissionListQuery, SubmissionPatch,
     SubmissionPatchForm,
@@ -65,17 +63,16 @@ async fn logo_update(state: &AppState, change: LogoChange) -> AppResult<Option<L
             let max = state.config.site.uploads.logo_max_bytes;
             match super::logo::process_off_thread(bytes, max).await {
                 Ok(p) => Ok(Some(LogoUpdate::New(p))),
-                Err(e) => Err(AppError::Validation(
-                    serde_json::json!({ "logo": [e.to_string()] }),
-                )),
+                Err(e) => Err(FieldErrors::single("logo", e.to_string()).into()),
             }
         }
     }
 }
 
-fn parse(body: &serde_json::Value) -> AppResult<Input> {
-    Input::from_json(body)
-        .map_err(|e| AppError::Validation(serde_json::to_value(e).unwrap_or_default()))
+fn parse<T: for<'a> TryFrom<&'a RawSubmission, Error = FieldErrors>>(
+    raw: &RawSubmission,
+) -> AppResult<T> {
+    T::try_from(raw).map_err(AppError::from)
 }
 
 /// Register a service (public). The response carries the submission's API key, once.
@@ -95,11 +92,11 @@ pub async fn create(
     parts: Parts,
     body: SubmissionBody,
 ) -> AppResult<Response> {
-    let input = parse(&body.fields)?;
+    let input: NewSubmission = parse(&body.fields)?;
     let logo = logo_update(&state, body.logo).await?;
     let ctx = Ctx::new(&state);
-    let (row, key) = service::create(&ctx, &input, logo, &client_origin(&state, &parts)).await?;
-    let submission = view(&state.db, &row, &site_root(&state, &parts)).await?;
+    let (record, key) = service::create(&ctx, &input, logo, &client_origin(&state, &parts)).await?;
+    let submission = view(&record, &site_root(&state, &parts));
     let body = CreatedSubmission {
         submission,
         api_key: key,
@@ -109,7 +106,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
-/// The sort orders of the list.
+/// The sort orders of the list (documented in the query schema).
 pub const ORDERINGS: [&str; 6] = [
     "submitted_at",
     "-submitted_at",
@@ -167,30 +164,42 @@ pub async fn list(
     Query(f): Query<ListFilters>,
 ) -> AppResult<Json<Page<SubmissionView>>> {
     principal.require_admin()?;
-    let mut q = sub::Entity::find();
+    let filter = list_filter(&f)?;
+    // The page parameters are checked before the database is asked anything.
+    let page = PageQuery::parse(
+        &PageParams {
+            page: f.page,
+            page_size: f.page_size,
+        },
+        state.config.api_page_size,
+        state.config.api_max_page_size,
+    )?;
+    let count = repo::count(&state.db, &filter).await?;
+    let req = page.resolve(count)?;
+    let records = repo::page(&state.db, &filter, req.offset(), req.size).await?;
+    let root = site_root(&state, &parts);
+    let results = records.iter().map(|r| view(r, &root)).collect();
+    Ok(Json(req.wrap(
+        count,
+        results,
+        &list_url(&state.config, &parts),
+        &query_pairs(&parts),
+    )))
+}
+
+/// The query's filters, each checked against its fixed set (in the order they are reported).
+fn list_filter(f: &ListFilters) -> AppResult<ListFilter> {
+    let mut filter = ListFilter::default();
     if let Some(s) = &f.status {
         check_choice("status", s, &super::lifecycle::STATUSES)?;
-        q = q.filter(sub::Column::Status.eq(s.as_str()));
+        filter.status = Status::parse(s);
     }
-    if let Some(short) = &f.service_center {
-        let ids: Vec<Uuid> = crate::registry::entity::service_center::Entity::find()
-            .filter(crate::registry::entity::service_center::Column::ShortName.eq(short.as_str()))
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .map(|c| c.id)
-            .collect();
-        q = q.filter(sub::Column::ServiceCenterId.is_in(ids));
-    }
-    if let Some(y) = f.year_established {
-        q = q.filter(sub::Column::YearEstablished.eq(y));
-    }
-    if let Some(b) = f.register_as_elixir {
-        q = q.filter(sub::Column::RegisterAsElixir.eq(b));
-    }
+    filter.service_center = f.service_center.clone();
+    filter.year_established = f.year_established;
+    filter.register_as_elixir = f.register_as_elixir;
     if let Some(t) = &f.primary_maturity_tag {
         check_choice("primary_maturity_tag", t, &super::lifecycle::PRIMARY_TAGS)?;
-        q = q.filter(sub::Column::PrimaryMaturityTag.eq(t.as_str()));
+        filter.primary_maturity_tag = PrimaryTag::ALL.into_iter().find(|p| p.code() == t);
     }
     // Comma-separated tags: every one must be present.
     for tag in f
@@ -208,61 +217,38 @@ pub async fn list(
             tag,
             &super::lifecycle::SECONDARY_TAGS,
         )?;
-        q = q.filter(
-            Expr::col(sub::Column::SecondaryMaturityTags)
-                .cast_as("text")
-                .like(format!("%\"{tag}\"%")),
-        );
+        filter
+            .secondary_maturity_tags
+            .extend(SecondaryTag::ALL.into_iter().find(|s| s.code() == tag));
     }
-    q = match f.ordering.as_deref().unwrap_or("-submitted_at") {
-        "submitted_at" => q.order_by_asc(sub::Column::SubmittedAt),
-        "-submitted_at" => q.order_by_desc(sub::Column::SubmittedAt),
-        "updated_at" => q.order_by_asc(sub::Column::UpdatedAt),
-        "-updated_at" => q.order_by_desc(sub::Column::UpdatedAt),
-        "service_name" => q.order_by_asc(sub::Column::ServiceName),
-        "-service_name" => q.order_by_desc(sub::Column::ServiceName),
-        other => {
-            return Err(AppError::BadRequest(format!(
-                "Unknown ordering '{other}': use submitted_at, updated_at or service_name, optionally with a leading '-'."
-            )));
-        }
-    };
-    // The page parameters are checked before the database is asked anything.
-    let page = PageQuery::parse(
-        &PageParams {
-            page: f.page,
-            page_size: f.page_size,
-        },
-        state.config.api_page_size,
-        state.config.api_max_page_size,
-    )?;
-    let count = q.clone().count(&state.db).await?;
-    let req = page.resolve(count)?;
-    let rows = q
-        .offset(req.offset())
-        .limit(req.size)
-        .all(&state.db)
-        .await?;
-    let root = site_root(&state, &parts);
-    let mut results = Vec::with_capacity(rows.len());
-    for r in &rows {
-        results.push(view(&state.db, r, &root).await?);
-    }
-    Ok(Json(req.wrap(
-        count,
-        results,
-        &list_url(&state.config, &parts),
-        &query_pairs(&parts),
-    )))
+    let ordering = f.ordering.as_deref().unwrap_or("-submitted_at");
+    filter.ordering = Ordering::parse(ordering).ok_or_else(|| {
+        AppError::BadRequest(format!(
+            "Unknown ordering '{ordering}': use submitted_at, updated_at or service_name, optionally with a leading '-'."
+        ))
+    })?;
+    Ok(filter)
 }
 
-async fn load(state: &AppState, id: &str) -> AppResult<sub::Model> {
-    // An id that is not a UUID (traversal attempts included) is simply not found.
-    let id = Uuid::parse_str(id).map_err(|_| AppError::NotFound("Not found.".into()))?;
-    sub::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Not found.".into()))
+/// A submission id from the path; one that is not a UUID (traversal attempts included) is simply not
+/// found.
+pub struct SubmissionPath(pub SubmissionId);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SubmissionPath {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(raw) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        SubmissionId::parse(&raw)
+            .map(Self)
+            .ok_or_else(|| not_found().into_response())
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::NotFound("Not found.".into())
 }
 
 /// One submission: its own key (any scope) or an admin key.
@@ -278,13 +264,11 @@ pub async fn detail(
     State(state): State<AppState>,
     parts: Parts,
     ApiPrincipal(principal): ApiPrincipal,
-    Path(id): Path<String>,
+    SubmissionPath(id): SubmissionPath,
 ) -> AppResult<Json<SubmissionView>> {
-    let row = load(&state, &id).await?;
-    principal.require_read_submission(row.id)?;
-    Ok(Json(
-        view(&state.db, &row, &site_root(&state, &parts)).await?,
-    ))
+    let record = repo::load(&state.db, id).await?.ok_or_else(not_found)?;
+    principal.require_read_submission(id.uuid())?;
+    Ok(Json(view(&record, &site_root(&state, &parts))))
 }
 
 /// Partial update: its own write-scope key or a full admin key. Only changed values count: an approved
@@ -306,20 +290,20 @@ pub async fn update(
     State(state): State<AppState>,
     parts: Parts,
     ApiPrincipal(principal): ApiPrincipal,
-    Path(id): Path<String>,
+    SubmissionPath(id): SubmissionPath,
     body: SubmissionBody,
 ) -> AppResult<Json<SubmissionView>> {
-    let row = load(&state, &id).await?;
-    principal.require_write_submission(row.id)?;
-    let mut input = parse(&body.fields)?;
+    // Unknown before forbidden, as for every keyed path; the update itself reads the record again
+    // inside its transaction.
+    repo::row(&state.db, id.uuid())
+        .await?
+        .ok_or_else(not_found)?;
+    principal.require_write_submission(id.uuid())?;
+    let input: super::input::SubmissionPatch = parse(&body.fields)?;
     let logo = logo_update(&state, body.logo).await?;
-    // Consent is given once, at registration; a PATCH can neither withdraw nor change it.
-    input.values.remove("data_protection_consent");
     let ctx = Ctx::new(&state);
-    let (row, _) = service::patch(&ctx, row.id, &input, logo, &principal.actor()).await?;
-    Ok(Json(
-        view(&state.db, &row, &site_root(&state, &parts)).await?,
-    ))
+    let (record, _) = service::patch(&ctx, id, &input, logo, &principal.actor()).await?;
+    Ok(Json(view(&record, &site_root(&state, &parts))))
 }
 
 #[derive(utoipa::OpenApi)]
@@ -330,7 +314,7 @@ pub async fn update(
         crate::submissions::view::CenterRef,
         crate::submissions::view::PiRef,
         crate::submissions::view::EdamRef,
-        crate::submissions::view::Links,
+        crate::submissions::view::ResourceLinks,
         CreatedSubmission,
         crate::submissions::schema::SubmissionCreate,
         crate::submissions::schema::SubmissionCreateForm,

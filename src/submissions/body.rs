@@ -5,7 +5,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::header::CONTENT_TYPE;
 use serde_json::{Map, Value};
 
-use super::input::{Kind, spec};
+use super::input::{Kind, RawSubmission, spec};
 use crate::api::json::ApiJson;
 use crate::error::AppError;
 
@@ -19,7 +19,7 @@ pub enum LogoChange {
 }
 
 pub struct SubmissionBody {
-    pub fields: Value,
+    pub fields: RawSubmission,
     pub logo: LogoChange,
 }
 
@@ -47,7 +47,10 @@ impl<S: Send + Sync> FromRequest<S> for SubmissionBody {
                     .into_response());
                 }
             };
-            return Ok(Self { fields, logo });
+            return Ok(Self {
+                fields: RawSubmission(fields),
+                logo,
+            });
         }
         let mut form = Multipart::from_request(req, state).await.map_err(|e| {
             AppError::BadRequest(format!("Malformed multipart body: {}", e.body_text()))
@@ -104,7 +107,7 @@ impl<S: Send + Sync> FromRequest<S> for SubmissionBody {
             }
         }
         Ok(Self {
-            fields: Value::Object(fields),
+            fields: RawSubmission(Value::Object(fields)),
             logo,
         })
     }

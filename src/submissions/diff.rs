@@ -1,14 +1,13 @@
 //! Snapshots of a submission as display values, and the field-level diff between two snapshots that the
 //! change log, `last_change_summary` and the update e-mail show.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 use super::entity::service_submission;
+use super::repo::SubmissionRecord;
 use crate::edam::entity::edam_term;
-use crate::licenses::entity::spdx_license;
-use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
+use crate::registry::entity::principal_investigator as pi;
 
 /// One change, as stored in the change log (`{field, label, old, new}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -46,13 +45,11 @@ pub fn label_of(field: &str) -> String {
 }
 
 /// The display snapshot of a stored submission, its many-to-many links included.
-pub async fn snapshot<C: ConnectionTrait>(
-    db: &C,
-    s: &service_submission::Model,
-) -> Result<Snapshot, DbErr> {
+pub fn snapshot(r: &SubmissionRecord) -> Snapshot {
+    let s = &r.row;
     let mut m = Snapshot::new();
     let text = |v: &str| v.trim().to_string();
-    m.insert("status", super::lifecycle::status_label(&s.status));
+    m.insert("status", super::model::status_label(&s.status));
     m.insert(
         "date_of_entry",
         s.date_of_entry.format("%Y-%m-%d").to_string(),
@@ -101,56 +98,44 @@ pub async fn snapshot<C: ConnectionTrait>(
         "primary_maturity_tag",
         s.primary_maturity_tag
             .as_deref()
-            .map(super::lifecycle::tag_label)
+            .map(super::model::tag_label)
             .unwrap_or_default(),
     );
-    let secondary: Vec<String> = s
-        .secondary_maturity_tags
-        .as_ref()
-        .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
-        .unwrap_or_default()
+    let secondary: Vec<String> = secondary_tags(s)
         .iter()
-        .map(|t| super::lifecycle::tag_label(t))
+        .map(|t| super::model::tag_label(t))
         .collect();
     m.insert("secondary_maturity_tags", joined(secondary));
-
-    let centre = service_center::Entity::find_by_id(s.service_center_id)
-        .one(db)
-        .await?;
     m.insert(
         "service_center",
-        centre
+        r.center
+            .as_ref()
             .map(|c| format!("{} — {}", c.short_name, c.full_name))
             .unwrap_or_default(),
     );
-    let ids = super::links::load(db, s.id).await?;
-    let cats = service_category::Entity::find()
-        .filter(service_category::Column::Id.is_in(ids.categories))
-        .all(db)
-        .await?;
     m.insert(
         "service_categories",
-        joined(cats.into_iter().map(|c| c.name).collect()),
+        joined(r.categories.iter().map(|c| c.name.clone()).collect()),
     );
-    let pis = pi::Entity::find()
-        .filter(pi::Column::Id.is_in(ids.pis))
-        .all(db)
-        .await?;
     m.insert(
         "responsible_pis",
-        joined(pis.iter().map(pi_display).collect()),
+        joined(r.pis.iter().map(pi_display).collect()),
     );
-    m.insert("edam_topics", edam_display(db, ids.topics).await?);
-    m.insert("edam_operations", edam_display(db, ids.operations).await?);
-    let lics = spdx_license::Entity::find()
-        .filter(spdx_license::Column::Id.is_in(ids.licenses))
-        .all(db)
-        .await?;
+    m.insert("edam_topics", edam_display(&r.topics));
+    m.insert("edam_operations", edam_display(&r.operations));
     m.insert(
         "licenses",
-        joined(lics.into_iter().map(|l| l.license_id).collect()),
+        joined(r.licenses.iter().map(|l| l.license_id.clone()).collect()),
     );
-    Ok(m)
+    m
+}
+
+/// The stored secondary maturity tags (a JSON list of codes).
+pub fn secondary_tags(s: &service_submission::Model) -> Vec<String> {
+    s.secondary_maturity_tags
+        .as_ref()
+        .and_then(|v| serde_json::from_value::<Vec<String>>(v.clone()).ok())
+        .unwrap_or_default()
 }
 
 pub fn pi_display(p: &pi::Model) -> String {
@@ -161,17 +146,13 @@ pub fn pi_display(p: &pi::Model) -> String {
     }
 }
 
-async fn edam_display<C: ConnectionTrait>(db: &C, ids: Vec<i64>) -> Result<String, DbErr> {
-    let terms = edam_term::Entity::find()
-        .filter(edam_term::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
-    Ok(joined(
+fn edam_display(terms: &[edam_term::Model]) -> String {
+    joined(
         terms
-            .into_iter()
+            .iter()
             .map(|t| format!("{} ({})", t.label, t.accession))
             .collect(),
-    ))
+    )
 }
 
 /// The changes between two snapshots, in field-name order; empty values show as "—".

@@ -9,338 +9,7 @@ use uuid::Uuid;
 
 use crate::text::{clean_text, has_nul};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// Free text, sanitised, at most `max` characters (`None`: unbounded, but still capped below).
-    Text {
-        max: Option<usize>,
-    },
-    /// Text kept as typed (URLs, e-mail addresses, identifiers): only trimmed.
-    Plain {
-        max: usize,
-    },
-    Bool,
-    Int,
-    Date,
-    IntList,
-    UuidList,
-    Uuid,
-    StrList,
-}
-
-/// One writable field: its request name, the stored field it changes (for the change log), its label,
-/// its kind and whether a new submission must supply it.
-#[derive(Debug, Clone, Copy)]
-pub struct FieldSpec {
-    pub name: &'static str,
-    pub field: &'static str,
-    pub label: &'static str,
-    pub kind: Kind,
-    pub required: bool,
-}
-
-const fn f(
-    name: &'static str,
-    field: &'static str,
-    label: &'static str,
-    kind: Kind,
-    required: bool,
-) -> FieldSpec {
-    FieldSpec {
-        name,
-        field,
-        label,
-        kind,
-        required,
-    }
-}
-
-/// Longest free text accepted anywhere (descriptions are limited further by their own rule).
-pub const MAX_TEXT: usize = 20_000;
-
-/// Every writable field, in the order of the form's sections A–G.
-pub const FIELDS: &[FieldSpec] = &[
-    f(
-        "date_of_entry",
-        "date_of_entry",
-        "Date of entry",
-        Kind::Date,
-        true,
-    ),
-    f(
-        "submitter_first_name",
-        "submitter_first_name",
-        "Submitter first name",
-        Kind::Text { max: Some(100) },
-        false,
-    ),
-    f(
-        "submitter_last_name",
-        "submitter_last_name",
-        "Submitter last name",
-        Kind::Text { max: Some(100) },
-        false,
-    ),
-    f(
-        "submitter_affiliation",
-        "submitter_affiliation",
-        "Submitter affiliation",
-        Kind::Text { max: Some(300) },
-        false,
-    ),
-    f(
-        "register_as_elixir",
-        "register_as_elixir",
-        "Register as ELIXIR service",
-        Kind::Bool,
-        false,
-    ),
-    f(
-        "service_name",
-        "service_name",
-        "Service name",
-        Kind::Text { max: Some(300) },
-        true,
-    ),
-    f(
-        "service_description",
-        "service_description",
-        "Service description",
-        Kind::Text { max: None },
-        true,
-    ),
-    f(
-        "year_established",
-        "year_established",
-        "Year established",
-        Kind::Int,
-        true,
-    ),
-    f(
-        "service_category_ids",
-        "service_categories",
-        "Service categories",
-        Kind::IntList,
-        true,
-    ),
-    f(
-        "is_toolbox",
-        "is_toolbox",
-        "Part of a toolbox",
-        Kind::Bool,
-        false,
-    ),
-    f(
-        "toolbox_name",
-        "toolbox_name",
-        "Toolbox name",
-        Kind::Text { max: Some(200) },
-        false,
-    ),
-    f(
-        "user_knowledge_required",
-        "user_knowledge_required",
-        "User knowledge required",
-        Kind::Text { max: None },
-        false,
-    ),
-    f(
-        "publications_pmids",
-        "publications_pmids",
-        "Publications (PMIDs/DOIs)",
-        Kind::Plain { max: 5000 },
-        true,
-    ),
-    f(
-        "edam_topic_ids",
-        "edam_topics",
-        "EDAM topics",
-        Kind::IntList,
-        false,
-    ),
-    f(
-        "edam_operation_ids",
-        "edam_operations",
-        "EDAM operations",
-        Kind::IntList,
-        false,
-    ),
-    f(
-        "responsible_pi_ids",
-        "responsible_pis",
-        "Responsible PIs",
-        Kind::UuidList,
-        true,
-    ),
-    f(
-        "associated_partner_note",
-        "associated_partner_note",
-        "Associated partner",
-        Kind::Text { max: None },
-        false,
-    ),
-    f(
-        "host_institute",
-        "host_institute",
-        "Host institute",
-        Kind::Text { max: Some(300) },
-        true,
-    ),
-    f(
-        "service_center_id",
-        "service_center",
-        "Service center",
-        Kind::Uuid,
-        true,
-    ),
-    f(
-        "public_contact_email",
-        "public_contact_email",
-        "Public contact",
-        Kind::Plain { max: 2000 },
-        true,
-    ),
-    f(
-        "internal_contact_name",
-        "internal_contact_name",
-        "Internal contact name",
-        Kind::Text { max: Some(200) },
-        true,
-    ),
-    f(
-        "internal_contact_email",
-        "internal_contact_email",
-        "Internal contact e-mail",
-        Kind::Plain { max: 254 },
-        true,
-    ),
-    f(
-        "website_url",
-        "website_url",
-        "Website",
-        Kind::Plain { max: 2000 },
-        true,
-    ),
-    f(
-        "terms_of_use_url",
-        "terms_of_use_url",
-        "Terms of use",
-        Kind::Plain { max: 2000 },
-        true,
-    ),
-    f("licenses", "licenses", "Licenses", Kind::StrList, false),
-    f(
-        "license_note",
-        "license_note",
-        "License note",
-        Kind::Text { max: Some(200) },
-        false,
-    ),
-    f(
-        "github_url",
-        "github_url",
-        "GitHub URL",
-        Kind::Plain { max: 2000 },
-        false,
-    ),
-    f(
-        "biotools_url",
-        "biotools_url",
-        "bio.tools URL",
-        Kind::Plain { max: 2000 },
-        false,
-    ),
-    f(
-        "fairsharing_url",
-        "fairsharing_url",
-        "FAIRsharing URL",
-        Kind::Plain { max: 2000 },
-        false,
-    ),
-    f(
-        "other_registry_url",
-        "other_registry_url",
-        "Other registry URL",
-        Kind::Plain { max: 2000 },
-        false,
-    ),
-    f(
-        "kpi_monitoring",
-        "kpi_monitoring",
-        "KPI monitoring",
-        Kind::Plain { max: 10 },
-        true,
-    ),
-    f(
-        "kpi_start_year",
-        "kpi_start_year",
-        "KPI monitoring since",
-        Kind::Text { max: Some(100) },
-        false,
-    ),
-    f(
-        "keywords_uncited",
-        "keywords_uncited",
-        "Keywords (uncited use)",
-        Kind::Text { max: None },
-        false,
-    ),
-    f(
-        "keywords_seo",
-        "keywords_seo",
-        "Keywords (search)",
-        Kind::Text { max: None },
-        false,
-    ),
-    f(
-        "survey_participation",
-        "survey_participation",
-        "Survey participation",
-        Kind::Bool,
-        false,
-    ),
-    f(
-        "comments",
-        "comments",
-        "Comments",
-        Kind::Text { max: None },
-        false,
-    ),
-    f(
-        "data_protection_consent",
-        "data_protection_consent",
-        "Data protection consent",
-        Kind::Bool,
-        false,
-    ),
-];
-
-/// Keys that describe a submission but are never written through a request; they are ignored.
-pub const READ_ONLY: &[&str] = &[
-    "id",
-    "status",
-    "submitted_at",
-    "updated_at",
-    "primary_maturity_tag",
-    "secondary_maturity_tags",
-    "service_categories",
-    "edam_topics",
-    "edam_operations",
-    "responsible_pis",
-    "service_center",
-    "logo_url",
-    "links",
-    "biotoolsrecord",
-    "api_key",
-    "api_key_warning",
-    "last_change_summary",
-    "submission_ip",
-    "user_agent_hash",
-];
-
-pub fn spec(name: &str) -> Option<&'static FieldSpec> {
-    FIELDS.iter().find(|s| s.name == name)
-}
+pub use super::fields::{FIELDS, FieldSpec, Kind, MAX_TEXT, READ_ONLY, spec};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Val {
@@ -354,15 +23,23 @@ pub enum Val {
     Strs(Vec<String>),
 }
 
-/// Field → messages, reported as the `details` of a validation error.
-pub type Errors = BTreeMap<String, Vec<String>>;
-
-pub fn add_error(errors: &mut Errors, field: &str, message: impl Into<String>) {
-    errors
-        .entry(field.to_string())
-        .or_default()
-        .push(message.into());
+impl Val {
+    /// The value as its column stores it; `None` for the lists, which are links, not columns.
+    pub fn column_value(&self) -> Option<sea_orm::Value> {
+        match self {
+            Val::Text(t) => Some(t.clone().into()),
+            Val::Bool(b) => Some((*b).into()),
+            // The only integer column is the year, checked to be in 1900..=now before it is stored.
+            Val::Int(i) => Some(i32::try_from(*i).unwrap_or(i32::MAX).into()),
+            Val::Date(d) => Some((*d).into()),
+            Val::Uuid(u) => Some((*u).into()),
+            Val::Ints(_) | Val::Uuids(_) | Val::Strs(_) => None,
+        }
+    }
 }
+
+/// Field → messages, reported as the `details` of a validation error.
+pub use super::model::FieldErrors as Errors;
 
 /// The supplied, well-typed values of a request.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -391,7 +68,7 @@ impl Input {
     pub fn from_json(body: &Value) -> Result<Self, Errors> {
         let mut errors = Errors::new();
         let Some(obj) = body.as_object() else {
-            add_error(&mut errors, "non_field_errors", "Expected a JSON object.");
+            errors.add("non_field_errors", "Expected a JSON object.");
             return Err(errors);
         };
         let input = Self::from_map(obj, &mut errors);
@@ -410,11 +87,7 @@ impl Input {
             }
             let Some(spec) = spec(key) else {
                 let shown: String = key.chars().take(60).collect();
-                add_error(
-                    errors,
-                    "non_field_errors",
-                    format!("Unknown field '{shown}'."),
-                );
+                errors.add("non_field_errors", format!("Unknown field '{shown}'."));
                 continue;
             };
             match parse_value(spec.kind, value) {
@@ -422,10 +95,56 @@ impl Input {
                     input.values.insert(spec.name, v);
                 }
                 Ok(None) => {}
-                Err(msg) => add_error(errors, spec.name, msg),
+                Err(msg) => errors.add(spec.name, msg),
             }
         }
         input
+    }
+}
+
+/// A submission request as it comes, before any parsing: the JSON object of a JSON body, or the fields
+/// of a multipart body (list fields gathered into arrays). The web form will produce one too.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RawSubmission(pub Value);
+
+/// The parsed values of a registration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewSubmission(Input);
+
+/// The parsed values of a partial update. Consent is given once, at registration: a patch can neither
+/// withdraw nor change it, so it never carries it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubmissionPatch(Input);
+
+impl TryFrom<&RawSubmission> for NewSubmission {
+    type Error = Errors;
+
+    fn try_from(raw: &RawSubmission) -> Result<Self, Errors> {
+        Input::from_json(&raw.0).map(Self)
+    }
+}
+
+impl TryFrom<&RawSubmission> for SubmissionPatch {
+    type Error = Errors;
+
+    fn try_from(raw: &RawSubmission) -> Result<Self, Errors> {
+        let mut input = Input::from_json(&raw.0)?;
+        input.values.remove("data_protection_consent");
+        Ok(Self(input))
+    }
+}
+
+impl std::ops::Deref for NewSubmission {
+    type Target = Input;
+    fn deref(&self) -> &Input {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SubmissionPatch {
+    type Target = Input;
+    fn deref(&self) -> &Input {
+        &self.0
     }
 }
 

@@ -1,23 +1,29 @@
 //! Submission lifecycle: statuses and maturity tags, the status transitions (with their change-log
 //! entry and e-mail), the approved-edit reset rule, and the change-log writer shared by every actor.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Set};
 use std::collections::BTreeSet;
 
 use super::diff::Change;
-use super::entity::{service_submission, submission_change_log};
+use super::entity::service_submission;
+use super::model::{PrimaryTag, SecondaryTag, Status, SubmissionId, status_label, tag_label};
+use super::repo;
 use crate::error::AppError;
 
 pub const STATUSES: [&str; 6] = [
-    "draft",
-    "submitted",
-    "under_review",
-    "approved",
-    "rejected",
-    "deprecated",
+    Status::Draft.code(),
+    Status::Submitted.code(),
+    Status::UnderReview.code(),
+    Status::Approved.code(),
+    Status::Rejected.code(),
+    Status::Deprecated.code(),
 ];
-pub const PRIMARY_TAGS: [&str; 3] = ["mature", "emerging", "legacy"];
-pub const SECONDARY_TAGS: [&str; 1] = ["unstable"];
+pub const PRIMARY_TAGS: [&str; 3] = [
+    PrimaryTag::Mature.code(),
+    PrimaryTag::Emerging.code(),
+    PrimaryTag::Legacy.code(),
+];
+pub const SECONDARY_TAGS: [&str; 1] = [SecondaryTag::Unstable.code()];
 
 /// Fields whose change can never be exempt from the approved-edit reset.
 const NEVER_EXEMPT: [&str; 5] = [
@@ -27,20 +33,6 @@ const NEVER_EXEMPT: [&str; 5] = [
     "secondary_maturity_tags",
     "register_as_elixir",
 ];
-
-pub fn status_label(code: &str) -> String {
-    crate::submissions::notify::status_label(code)
-}
-
-pub fn tag_label(code: &str) -> String {
-    match code {
-        "mature" => "Mature".into(),
-        "emerging" => "Emerging".into(),
-        "legacy" => "Legacy".into(),
-        "unstable" => "Unstable".into(),
-        other => other.to_string(),
-    }
-}
 
 pub fn kpi_label(code: &str) -> String {
     match code {
@@ -68,14 +60,16 @@ pub fn exempt_fields(configured: &[String]) -> BTreeSet<String> {
 
 /// DESIGN.md §9.5: an approved submission goes back to review when any field whose value actually
 /// changed is not exempt.
-pub fn must_reset(status: &str, changes: &[Change], exempt: &BTreeSet<String>) -> bool {
-    status == "approved" && changes.iter().any(|c| !exempt.contains(&c.field))
+pub fn must_reset(status: Option<Status>, changes: &[Change], exempt: &BTreeSet<String>) -> bool {
+    status == Some(Status::Approved) && changes.iter().any(|c| !exempt.contains(&c.field))
 }
 
-/// Appends a change-log entry and keeps `last_change_summary` in step; nothing is written for no changes.
+/// Appends a change-log entry and sets `last_change_summary` on `am`, so the caller writes the row once
+/// with it; nothing is written for no changes.
 pub async fn write_change_log<C: ConnectionTrait>(
     conn: &C,
-    submission: &service_submission::Model,
+    am: &mut service_submission::ActiveModel,
+    id: SubmissionId,
     actor: &str,
     changes: &[Change],
     now: chrono::DateTime<chrono::Utc>,
@@ -85,22 +79,12 @@ pub async fn write_change_log<C: ConnectionTrait>(
     }
     let changes_json =
         serde_json::to_value(changes).map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-    submission_change_log::ActiveModel {
-        submission_id: Set(submission.id),
-        changed_by: Set(actor.chars().take(200).collect()),
-        changed_at: Set(now),
-        changes: Set(changes_json.clone()),
-        ..Default::default()
-    }
-    .insert(conn)
-    .await?;
-    let mut am: service_submission::ActiveModel = submission.clone().into();
+    repo::insert_change_log(conn, id, actor, changes_json.clone(), now).await?;
     am.last_change_summary = Set(Some(serde_json::json!({
         "changed_by": actor,
         "changed_at": now.to_rfc3339(),
         "changes": changes_json,
     })));
-    am.update(conn).await?;
     Ok(())
 }
 
@@ -114,18 +98,18 @@ pub async fn set_status(
     target: &str,
     actor: &str,
 ) -> Result<bool, AppError> {
-    if !STATUSES.contains(&target) {
+    let Some(target) = Status::parse(target) else {
         return Err(AppError::BadRequest(format!(
             "Unknown status '{target}': use one of {}.",
             STATUSES.join(", ")
         )));
-    }
+    };
     let txn = crate::db::begin_write(db).await?;
-    let current = service_submission::Entity::find_by_id(id)
-        .one(&txn)
+    let mut record = repo::load(&txn, SubmissionId(id))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
-    if current.status == target {
+    let current = record.row.clone();
+    if Status::parse(&current.status).is_some_and(|s| !s.can_move_to(target)) {
         txn.rollback().await?;
         return Ok(false);
     }
@@ -133,13 +117,13 @@ pub async fn set_status(
         field: "status".into(),
         label: "Status".into(),
         old: status_label(&current.status),
-        new: status_label(target),
+        new: target.label().to_string(),
     }];
     let mut am: service_submission::ActiveModel = current.clone().into();
-    am.status = Set(target.to_string());
+    am.status = Set(target.code().to_string());
     let now = ctx.now();
     am.updated_at = Set(now);
-    if target != "approved" {
+    if !target.keeps_tags() {
         if let Some(tag) = &current.primary_maturity_tag {
             changes.push(Change {
                 field: "primary_maturity_tag".into(),
@@ -148,11 +132,7 @@ pub async fn set_status(
                 new: "—".into(),
             });
         }
-        let secondary: Vec<String> = current
-            .secondary_maturity_tags
-            .as_ref()
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default();
+        let secondary = super::diff::secondary_tags(&current);
         if !secondary.is_empty() {
             changes.push(Change {
                 field: "secondary_maturity_tags".into(),
@@ -168,9 +148,9 @@ pub async fn set_status(
         am.primary_maturity_tag = Set(None);
         am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
     }
-    let updated = am.update(&txn).await?;
-    write_change_log(&txn, &updated, actor, &changes, now).await?;
-    let data = super::service::mail_data(&txn, &updated).await?;
+    write_change_log(&txn, &mut am, record.id(), actor, &changes, now).await?;
+    record.row = repo::update(&txn, am).await?;
+    let data = super::service::mail_data(&record);
     crate::submissions::notify::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
@@ -204,13 +184,18 @@ mod tests {
             "system fields can never be exempt"
         );
         assert!(!exempt.contains("nonsense"));
-        assert!(!must_reset("approved", &[change("website_url")], &exempt));
+        let approved = Some(Status::Approved);
+        assert!(!must_reset(approved, &[change("website_url")], &exempt));
         assert!(must_reset(
-            "approved",
+            approved,
             &[change("website_url"), change("service_name")],
             &exempt
         ));
-        assert!(!must_reset("approved", &[], &exempt));
-        assert!(!must_reset("submitted", &[change("service_name")], &exempt));
+        assert!(!must_reset(approved, &[], &exempt));
+        assert!(!must_reset(
+            Some(Status::Submitted),
+            &[change("service_name")],
+            &exempt
+        ));
     }
 }

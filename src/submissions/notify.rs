@@ -130,17 +130,9 @@ enum Event {
     StatusChanged,
 }
 
+/// The status labels are the domain's own (`submissions::model::Status`).
 pub fn status_label(code: &str) -> String {
-    match code {
-        "draft" => "Draft",
-        "submitted" => "Submitted",
-        "under_review" => "Under Review",
-        "approved" => "Approved",
-        "rejected" => "Rejected",
-        "deprecated" => "Deprecated",
-        other => other,
-    }
-    .to_string()
+    crate::submissions::model::status_label(code)
 }
 
 fn status_message(code: &str) -> &'static str {

@@ -3,21 +3,16 @@
 //! and *updated* e-mail), and delete after writing the deletion audit. Every write is one transaction.
 
 use chrono::{DateTime, Datelike, Utc};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, DatabaseConnection, Set, TryIntoModel};
 use uuid::Uuid;
 
 use super::diff::{self, Change};
-use super::entity::{
-    service_submission as sub, submission_category, submission_change_log,
-    submission_deletion_audit, submission_edam_operation, submission_edam_topic,
-    submission_license, submission_pi,
-};
-use super::input::{FIELDS, Input, Val};
+use super::entity::service_submission as sub;
+use super::input::{FIELDS, Input, Kind, NewSubmission, SubmissionPatch};
 use super::lifecycle;
-use super::validate::{Links, validate};
+use super::model::{Status, SubmissionId};
+use super::repo::{self, SubmissionRecord};
+use super::validate::validate;
 use crate::error::AppError;
 use crate::submissions::notify::{MailSettings, SubmissionMailData};
 
@@ -78,128 +73,12 @@ async fn apply_logo(
     Ok(())
 }
 
-/// Copies the supplied scalar values onto the row.
-fn apply(am: &mut sub::ActiveModel, input: &Input) {
+/// Copies the supplied scalar values onto their columns (the lists are links, written separately).
+fn apply(am: &mut sub::ActiveModel, input: &Input) -> Result<(), sea_orm::DbErr> {
     for (name, v) in &input.values {
-        match (*name, v) {
-            ("date_of_entry", Val::Date(d)) => am.date_of_entry = Set(*d),
-            ("year_established", Val::Int(y)) => am.year_established = Set(*y as i32),
-            ("service_center_id", Val::Uuid(u)) => am.service_center_id = Set(*u),
-            ("register_as_elixir", Val::Bool(b)) => am.register_as_elixir = Set(*b),
-            ("is_toolbox", Val::Bool(b)) => am.is_toolbox = Set(*b),
-            ("survey_participation", Val::Bool(b)) => am.survey_participation = Set(*b),
-            ("data_protection_consent", Val::Bool(b)) => am.data_protection_consent = Set(*b),
-            (field, Val::Text(t)) => set_text(am, field, t.clone()),
-            _ => {}
-        }
-    }
-}
-
-fn set_text(am: &mut sub::ActiveModel, field: &str, t: String) {
-    match field {
-        "submitter_first_name" => am.submitter_first_name = Set(t),
-        "submitter_last_name" => am.submitter_last_name = Set(t),
-        "submitter_affiliation" => am.submitter_affiliation = Set(t),
-        "service_name" => am.service_name = Set(t),
-        "service_description" => am.service_description = Set(t),
-        "toolbox_name" => am.toolbox_name = Set(t),
-        "user_knowledge_required" => am.user_knowledge_required = Set(t),
-        "publications_pmids" => am.publications_pmids = Set(t),
-        "associated_partner_note" => am.associated_partner_note = Set(t),
-        "host_institute" => am.host_institute = Set(t),
-        "public_contact_email" => am.public_contact_email = Set(t),
-        "internal_contact_name" => am.internal_contact_name = Set(t),
-        "internal_contact_email" => am.internal_contact_email = Set(t),
-        "website_url" => am.website_url = Set(t),
-        "terms_of_use_url" => am.terms_of_use_url = Set(t),
-        "license_note" => am.license_note = Set(t),
-        "github_url" => am.github_url = Set(t),
-        "biotools_url" => am.biotools_url = Set(t),
-        "fairsharing_url" => am.fairsharing_url = Set(t),
-        "other_registry_url" => am.other_registry_url = Set(t),
-        "kpi_monitoring" => am.kpi_monitoring = Set(t),
-        "kpi_start_year" => am.kpi_start_year = Set(t),
-        "keywords_uncited" => am.keywords_uncited = Set(t),
-        "keywords_seo" => am.keywords_seo = Set(t),
-        "comments" => am.comments = Set(t),
-        _ => {}
-    }
-}
-
-/// Replaces the supplied many-to-many links.
-async fn write_links<C: ConnectionTrait>(
-    db: &C,
-    id: Uuid,
-    links: &Links,
-) -> Result<(), sea_orm::DbErr> {
-    if let Some(ids) = &links.categories {
-        submission_category::Entity::delete_many()
-            .filter(submission_category::Column::SubmissionId.eq(id))
-            .exec(db)
-            .await?;
-        for c in ids {
-            submission_category::ActiveModel {
-                submission_id: Set(id),
-                category_id: Set(*c),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    if let Some(ids) = &links.pis {
-        submission_pi::Entity::delete_many()
-            .filter(submission_pi::Column::SubmissionId.eq(id))
-            .exec(db)
-            .await?;
-        for p in ids {
-            submission_pi::ActiveModel {
-                submission_id: Set(id),
-                pi_id: Set(*p),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    if let Some(ids) = &links.topics {
-        submission_edam_topic::Entity::delete_many()
-            .filter(submission_edam_topic::Column::SubmissionId.eq(id))
-            .exec(db)
-            .await?;
-        for t in ids {
-            submission_edam_topic::ActiveModel {
-                submission_id: Set(id),
-                edam_term_id: Set(*t),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    if let Some(ids) = &links.operations {
-        submission_edam_operation::Entity::delete_many()
-            .filter(submission_edam_operation::Column::SubmissionId.eq(id))
-            .exec(db)
-            .await?;
-        for t in ids {
-            submission_edam_operation::ActiveModel {
-                submission_id: Set(id),
-                edam_term_id: Set(*t),
-            }
-            .insert(db)
-            .await?;
-        }
-    }
-    if let Some(ids) = &links.licenses {
-        submission_license::Entity::delete_many()
-            .filter(submission_license::Column::SubmissionId.eq(id))
-            .exec(db)
-            .await?;
-        for l in ids {
-            submission_license::ActiveModel {
-                submission_id: Set(id),
-                license_id: Set(*l),
-            }
-            .insert(db)
-            .await?;
+        let column = super::input::spec(name).and_then(|s| s.column);
+        if let (Some(column), Some(value)) = (column, v.column_value()) {
+            am.try_set(column, value)?;
         }
     }
     Ok(())
@@ -209,12 +88,10 @@ fn current_year(ctx: &Ctx<'_>) -> i32 {
     ctx.now().with_timezone(&ctx.config.time_zone).year()
 }
 
-/// The data the notification e-mails need.
-pub async fn mail_data<C: ConnectionTrait>(
-    db: &C,
-    s: &sub::Model,
-) -> Result<SubmissionMailData, sea_orm::DbErr> {
-    let snap = diff::snapshot(db, s).await?;
+/// The data the notification e-mails need, from the loaded record.
+pub fn mail_data(r: &SubmissionRecord) -> SubmissionMailData {
+    let s = &r.row;
+    let snap = diff::snapshot(r);
     let details = [
         "service_center",
         "service_categories",
@@ -232,7 +109,7 @@ pub async fn mail_data<C: ConnectionTrait>(
             })
     })
     .collect();
-    Ok(SubmissionMailData {
+    SubmissionMailData {
         id: s.id,
         service_name: s.service_name.clone(),
         status: s.status.clone(),
@@ -245,23 +122,23 @@ pub async fn mail_data<C: ConnectionTrait>(
         updated_at: s.updated_at,
         description: s.service_description.clone(),
         details,
-    })
+    }
 }
 
 /// A new submission in `submitted` state, with its first (write) key; the *created* e-mails are queued in
-/// the same transaction. Returns the row and the key's plaintext (shown once, never stored).
+/// the same transaction. Returns the record and the key's plaintext (shown once, never stored).
 pub async fn create(
     ctx: &Ctx<'_>,
-    input: &Input,
+    input: &NewSubmission,
     logo: Option<LogoUpdate>,
     origin: &Origin,
-) -> Result<(sub::Model, String), AppError> {
+) -> Result<(SubmissionRecord, String), AppError> {
     let txn = crate::db::begin_write(ctx.db).await?;
     let links = validate(&txn, input, None, current_year(ctx)).await?;
     let now = ctx.now();
     let mut am = sub::ActiveModel {
         id: Set(Uuid::new_v4()),
-        status: Set("submitted".into()),
+        status: Set(Status::Submitted.code().into()),
         primary_maturity_tag: Set(None),
         secondary_maturity_tags: Set(Some(serde_json::json!([]))),
         submitted_at: Set(now),
@@ -276,78 +153,88 @@ pub async fn create(
         ..Default::default()
     };
     for f in FIELDS {
-        if let super::input::Kind::Text { .. } | super::input::Kind::Plain { .. } = f.kind {
-            set_text(&mut am, f.field, String::new());
+        if let (Kind::Text { .. } | Kind::Plain { .. }, Some(column)) = (f.kind, f.column) {
+            am.try_set(column, String::new().into())?;
         }
     }
     am.register_as_elixir = Set(false);
     am.is_toolbox = Set(false);
-    apply(&mut am, input);
+    apply(&mut am, input)?;
     apply_logo(ctx, &mut am, logo).await?;
-    let row = am.insert(&txn).await?;
-    write_links(&txn, row.id, &links).await?;
+    let row = repo::insert(&txn, am).await?;
+    let id = SubmissionId(row.id);
+    repo::replace_links(&txn, id, &links).await?;
+    let mut record = SubmissionRecord {
+        row,
+        center: None,
+        categories: Vec::new(),
+        pis: Vec::new(),
+        topics: Vec::new(),
+        operations: Vec::new(),
+        licenses: Vec::new(),
+    };
+    links.apply(&mut record);
     let (_, plaintext) = crate::auth::api_keys::issue_submission_key(
         &txn,
-        row.id,
+        id.0,
         "Initial key",
         "submitter",
         crate::auth::api_keys::SubmissionScope::Write,
     )
     .await
     .map_err(AppError::internal)?;
-    let data = mail_data(&txn, &row).await?;
+    let data = mail_data(&record);
     crate::submissions::notify::notify_created(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
     txn.commit().await?;
-    Ok((row, plaintext))
+    Ok((record, plaintext))
 }
 
-/// Applies a partial update. Only values that actually change count: no change → no log entry and no
-/// e-mail. An approved submission returns to `submitted` (tags cleared) unless every changed field is
-/// exempt. Returns the row and the changes.
+/// Applies a partial update. Only values that actually change count: no change → no log entry, no
+/// e-mail and no write. An approved submission returns to `submitted` (tags cleared) unless every
+/// changed field is exempt. The stored record is read once and the row written once; the result is
+/// the record as stored, and the changes.
 pub async fn patch(
     ctx: &Ctx<'_>,
-    id: Uuid,
-    input: &Input,
+    id: SubmissionId,
+    input: &SubmissionPatch,
     logo: Option<LogoUpdate>,
     actor: &str,
-) -> Result<(sub::Model, Vec<Change>), AppError> {
+) -> Result<(SubmissionRecord, Vec<Change>), AppError> {
     let txn = crate::db::begin_write(ctx.db).await?;
-    let current = sub::Entity::find_by_id(id)
-        .one(&txn)
+    let current = repo::load(&txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("Not found.".into()))?;
     let links = validate(&txn, input, Some(&current), current_year(ctx)).await?;
-    let before = diff::snapshot(&txn, &current).await?;
-    let mut am: sub::ActiveModel = current.clone().into();
-    apply(&mut am, input);
+    let before = diff::snapshot(&current);
+    let mut am: sub::ActiveModel = current.row.clone().into();
+    apply(&mut am, input)?;
     apply_logo(ctx, &mut am, logo).await?;
-    let row = am.update(&txn).await?;
-    write_links(&txn, id, &links).await?;
-    let mut changes = diff::diff(&before, &diff::snapshot(&txn, &row).await?);
+    let mut next = current.clone();
+    next.row = am.clone().try_into_model()?;
+    links.apply(&mut next);
+    let mut changes = diff::diff(&before, &diff::snapshot(&next));
     if changes.is_empty() {
         txn.rollback().await?;
         return Ok((current, changes));
     }
     let exempt = lifecycle::exempt_fields(&ctx.config.site.submission.no_reset_fields);
-    let reset = lifecycle::must_reset(&row.status, &changes, &exempt);
-    let mut am: sub::ActiveModel = row.into();
+    let reset = lifecycle::must_reset(Status::parse(&next.row.status), &changes, &exempt);
     let now = ctx.now();
     am.updated_at = Set(now);
     if reset {
-        am.status = Set("submitted".into());
+        am.status = Set(Status::Submitted.code().into());
         am.primary_maturity_tag = Set(None);
         am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
-    }
-    let row = am.update(&txn).await?;
-    if reset {
         // The reset itself is part of the record.
-        let after = diff::snapshot(&txn, &row).await?;
-        changes = diff::diff(&before, &after);
+        next.row = am.clone().try_into_model()?;
+        changes = diff::diff(&before, &diff::snapshot(&next));
     }
-    lifecycle::write_change_log(&txn, &row, actor, &changes, now).await?;
-    let data = mail_data(&txn, &row).await?;
+    lifecycle::write_change_log(&txn, &mut am, id, actor, &changes, now).await?;
+    next.row = repo::update(&txn, am).await?;
+    repo::replace_links(&txn, id, &links).await?;
+    let data = mail_data(&next);
     let mail_changes: Vec<crate::submissions::notify::FieldChange> = changes
         .iter()
         .map(|c| crate::submissions::notify::FieldChange {
@@ -369,11 +256,7 @@ pub async fn patch(
     .await
     .map_err(AppError::internal)?;
     txn.commit().await?;
-    let row = sub::Entity::find_by_id(id)
-        .one(ctx.db)
-        .await?
-        .ok_or_else(|| AppError::NotFound("Not found.".into()))?;
-    Ok((row, changes))
+    Ok((next, changes))
 }
 
 /// Deletes a submission after recording who deleted it, with its whole change history; dependent rows
@@ -385,36 +268,22 @@ pub async fn delete_with_audit(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let s = sub::Entity::find_by_id(id)
-        .one(&txn)
+    let s = repo::row(&txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
-    let log = submission_change_log::Entity::find()
-        .filter(submission_change_log::Column::SubmissionId.eq(id))
-        .order_by_desc(submission_change_log::Column::ChangedAt)
-        .all(&txn)
-        .await?;
-    let snapshot: Vec<serde_json::Value> = log
-        .iter()
-        .map(|l| serde_json::json!({"changed_by": l.changed_by, "changed_at": l.changed_at.to_rfc3339(), "changes": l.changes}))
-        .collect();
-    submission_deletion_audit::ActiveModel {
-        submission_id: Set(id),
-        service_name: Set(s.service_name.clone()),
-        status: Set(s.status.clone()),
-        submitter_first_name: Set(s.submitter_first_name.clone()),
-        submitter_last_name: Set(s.submitter_last_name.clone()),
-        submitter_affiliation: Set(s.submitter_affiliation.clone()),
-        public_contact_email: Set(s.public_contact_email.clone()),
-        deleted_by: Set(actor.chars().take(200).collect()),
-        deleted_at: Set(now),
-        changelog_count: Set(log.len() as i32),
-        changelog_snapshot: Set(serde_json::Value::Array(snapshot)),
-        ..Default::default()
-    }
-    .insert(&txn)
+    let sid = SubmissionId(id);
+    let log = repo::change_log_of(&txn, sid).await?;
+    repo::insert_deletion_audit(
+        &txn,
+        repo::DeletionAudit {
+            row: &s,
+            actor,
+            now,
+            log: &log,
+        },
+    )
     .await?;
-    sub::Entity::delete_by_id(id).exec(&txn).await?;
+    repo::delete(&txn, sid).await?;
     txn.commit().await?;
     Ok(())
 }

@@ -1,94 +1,115 @@
 //! Validation of a submission request against the field rules, the database's reference data and the
 //! cross-field rules (supplied value, else the stored one); every problem is collected.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
-use uuid::Uuid;
+use sea_orm::ConnectionTrait;
 
-use super::entity::service_submission as sub;
-use super::input::{Errors, FIELDS, Input, Val, add_error};
-use super::rules;
+use super::input::{Errors, FIELDS, Input, Val};
+use super::model::{
+    Description, Email, HttpsUrl, KpiMonitoring, PublicContact, Publications, ServiceName,
+    YearEstablished,
+};
+use super::repo::{self, SubmissionRecord};
 use crate::edam::entity::edam_term;
 use crate::error::AppError;
 use crate::licenses::entity::spdx_license;
 use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
 
-/// Resolved many-to-many targets of a request (only those it supplied).
-#[derive(Default)]
-pub struct Links {
-    pub categories: Option<Vec<i64>>,
-    pub pis: Option<Vec<Uuid>>,
-    pub topics: Option<Vec<i64>>,
-    pub operations: Option<Vec<i64>>,
-    pub licenses: Option<Vec<i64>>,
-    pub any_partner_pi: Option<bool>,
+/// The reference rows a request links to, resolved (only those it supplied); a valid request's lists
+/// hold exactly the rows it named, so the record after the write is known without reading it back.
+#[derive(Debug, Default)]
+pub struct Resolved {
+    pub center: Option<service_center::Model>,
+    pub categories: Option<Vec<service_category::Model>>,
+    pub pis: Option<Vec<pi::Model>>,
+    pub topics: Option<Vec<edam_term::Model>>,
+    pub operations: Option<Vec<edam_term::Model>>,
+    pub licenses: Option<Vec<spdx_license::Model>>,
 }
 
-fn invalid(errors: Errors) -> AppError {
-    AppError::Validation(serde_json::to_value(errors).unwrap_or_default())
+impl Resolved {
+    /// The record as it is after these links replace the stored ones.
+    pub fn apply(&self, record: &mut SubmissionRecord) {
+        if let Some(c) = &self.center {
+            record.center = Some(c.clone());
+        }
+        if let Some(v) = &self.categories {
+            record.categories = v.clone();
+        }
+        if let Some(v) = &self.pis {
+            record.pis = v.clone();
+        }
+        if let Some(v) = &self.topics {
+            record.topics = v.clone();
+        }
+        if let Some(v) = &self.operations {
+            record.operations = v.clone();
+        }
+        if let Some(v) = &self.licenses {
+            record.licenses = v.clone();
+        }
+    }
 }
 
-/// Checks field rules and references against the database; `current` is the stored submission on PATCH
-/// (cross-field rules use the supplied value, else the stored one).
+/// Checks field rules and references against the database; `stored` is the stored submission on PATCH
+/// (cross-field rules use the supplied value, else the stored one). Every problem is collected.
 pub async fn validate<C: ConnectionTrait>(
     db: &C,
     input: &Input,
-    current: Option<&sub::Model>,
+    stored: Option<&SubmissionRecord>,
     current_year: i32,
-) -> Result<Links, AppError> {
+) -> Result<Resolved, AppError> {
     let mut e = Errors::new();
-    if current.is_none() {
-        for f in FIELDS.iter().filter(|f| f.required) {
-            if !input.has(f.name) {
-                add_error(&mut e, f.name, "This field is required.");
-            }
-        }
-        if input.bool("data_protection_consent") != Some(true) {
-            add_error(
-                &mut e,
-                "data_protection_consent",
-                "You must consent to the data protection information to submit this form.",
-            );
+    if stored.is_none() {
+        check_required(&mut e, input);
+    }
+    check_fields(&mut e, input, current_year);
+    let (links, any_partner_pi) = resolve(db, &mut e, input, stored).await?;
+    check_cross_fields(&mut e, input, stored, &links, any_partner_pi);
+    e.into_result(links).map_err(AppError::from)
+}
+
+/// What a new submission must supply.
+fn check_required(e: &mut Errors, input: &Input) {
+    for f in FIELDS.iter().filter(|f| f.required) {
+        if !input.has(f.name) {
+            e.add(f.name, "This field is required.");
         }
     }
-    let mut check = |name: &str, r: Result<(), String>| {
-        if let Err(m) = r {
-            add_error(&mut e, name, m);
-        }
-    };
-    if let Some(v) = input.text("service_name") {
-        check(
-            "service_name",
-            if v.chars().count() < 3 {
-                Err("Service name must be at least 3 characters.".into())
-            } else {
-                Ok(())
-            },
+    if input.bool("data_protection_consent") != Some(true) {
+        e.add(
+            "data_protection_consent",
+            "You must consent to the data protection information to submit this form.",
         );
+    }
+}
+
+/// The rules of single fields, through their newtypes.
+fn check_fields(e: &mut Errors, input: &Input, current_year: i32) {
+    if let Some(v) = input.text("service_name") {
+        e.check("service_name", ServiceName::parse(v));
     }
     if let Some(v) = input.text("service_description") {
-        check("service_description", rules::description(v));
+        e.check("service_description", Description::parse(v));
     }
     if let Some(Val::Int(y)) = input.values.get("year_established") {
-        check(
-            "year_established",
-            rules::year_established(*y, current_year),
-        );
+        e.check("year_established", YearEstablished::parse(*y, current_year));
     }
     if let Some(v) = input.text("publications_pmids") {
-        check("publications_pmids", rules::publications(v));
+        e.check("publications_pmids", Publications::parse(v));
     }
     if let Some(v) = input.text("public_contact_email") {
-        check("public_contact_email", rules::public_contact(v));
+        e.check("public_contact_email", PublicContact::parse(v));
     }
     if let Some(v) = input.text("internal_contact_email") {
-        check("internal_contact_email", rules::email(v));
+        e.check("internal_contact_email", Email::parse(v));
     }
+    // The website and terms of use are required, so even an empty value is checked.
     for name in ["website_url", "terms_of_use_url", "other_registry_url"] {
         if let Some(v) = input
             .text(name)
             .filter(|v| !v.is_empty() || matches!(name, "website_url" | "terms_of_use_url"))
         {
-            check(name, rules::https_url(v));
+            e.check(name, HttpsUrl::parse(v));
         }
     }
     for (name, prefix, label) in [
@@ -97,140 +118,116 @@ pub async fn validate<C: ConnectionTrait>(
         ("fairsharing_url", "https://fairsharing.org/", "FAIRsharing"),
     ] {
         if let Some(v) = input.text(name).filter(|v| !v.is_empty()) {
-            check(name, rules::prefixed_url(v, prefix, label));
+            e.check(name, HttpsUrl::with_prefix(v, prefix, label));
         }
     }
     if let Some(v) = input.text("kpi_monitoring") {
-        check(
-            "kpi_monitoring",
-            if matches!(v, "yes" | "planned") {
-                Ok(())
-            } else {
-                Err(format!(
-                    "\"{v}\" is not a valid choice: use yes or planned."
-                ))
-            },
-        );
+        e.check("kpi_monitoring", KpiMonitoring::parse(v));
     }
     for name in ["service_name", "host_institute", "internal_contact_name"] {
         if input.text(name).is_some_and(str::is_empty) {
-            add_error(&mut e, name, "This field may not be blank.");
+            e.add(name, "This field may not be blank.");
         }
     }
+}
 
-    let mut links = Links::default();
+/// Resolves the reference rows the request names (only active ones count); also whether any named PI
+/// is the associated-partner placeholder.
+async fn resolve<C: ConnectionTrait>(
+    db: &C,
+    e: &mut Errors,
+    input: &Input,
+    stored: Option<&SubmissionRecord>,
+) -> Result<(Resolved, Option<bool>), AppError> {
+    let mut links = Resolved::default();
+    let mut any_partner_pi = None;
     if let Some(Val::Ints(ids)) = input.values.get("service_category_ids") {
-        let found = service_category::Entity::find()
-            .filter(service_category::Column::Id.is_in(ids.clone()))
-            .filter(service_category::Column::IsActive.eq(true))
-            .all(db)
-            .await?;
+        let found = repo::active_categories(db, ids).await?;
         report_missing(
-            &mut e,
+            e,
             "service_category_ids",
             ids,
             &found.iter().map(|c| c.id).collect::<Vec<_>>(),
         );
         if ids.is_empty() {
-            add_error(
-                &mut e,
+            e.add(
                 "service_category_ids",
                 "Select at least one service category.",
             );
         }
-        links.categories = Some(ids.clone());
+        links.categories = Some(found);
     }
     if let Some(Val::Uuids(ids)) = input.values.get("responsible_pi_ids") {
-        let found = pi::Entity::find()
-            .filter(pi::Column::Id.is_in(ids.clone()))
-            .filter(pi::Column::IsActive.eq(true))
-            .all(db)
-            .await?;
+        let found = repo::active_pis(db, ids).await?;
         report_missing(
-            &mut e,
+            e,
             "responsible_pi_ids",
             ids,
             &found.iter().map(|p| p.id).collect::<Vec<_>>(),
         );
         if ids.is_empty() {
-            add_error(
-                &mut e,
-                "responsible_pi_ids",
-                "Select at least one responsible PI.",
-            );
+            e.add("responsible_pi_ids", "Select at least one responsible PI.");
         }
-        links.any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
-        links.pis = Some(ids.clone());
+        any_partner_pi = Some(found.iter().any(|p| p.is_associated_partner));
+        links.pis = Some(found);
     }
     for (name, branch) in [
         ("edam_topic_ids", "topic"),
         ("edam_operation_ids", "operation"),
     ] {
         if let Some(Val::Ints(ids)) = input.values.get(name) {
-            let found = edam_term::Entity::find()
-                .filter(edam_term::Column::Id.is_in(ids.clone()))
-                .filter(edam_term::Column::Branch.eq(branch))
-                .filter(edam_term::Column::IsObsolete.eq(false))
-                .all(db)
-                .await?;
+            let found = repo::edam_terms(db, ids, branch).await?;
             report_missing(
-                &mut e,
+                e,
                 name,
                 ids,
                 &found.iter().map(|t| t.id).collect::<Vec<_>>(),
             );
             if branch == "topic" {
-                links.topics = Some(ids.clone())
+                links.topics = Some(found)
             } else {
-                links.operations = Some(ids.clone())
+                links.operations = Some(found)
             }
         }
     }
     if let Some(Val::Uuid(id)) = input.values.get("service_center_id") {
-        let ok = service_center::Entity::find_by_id(*id)
-            .filter(service_center::Column::IsActive.eq(true))
-            .one(db)
-            .await?
-            .is_some();
-        if !ok {
-            add_error(
-                &mut e,
+        links.center = repo::active_center(db, *id).await?;
+        if links.center.is_none() {
+            e.add(
                 "service_center_id",
                 format!("Unknown or inactive service center '{id}'."),
             );
         }
     }
-    // What the stored submission links to (PATCH), read once for the rules below.
-    let stored = match current {
-        Some(c) => Some(super::links::load(db, c.id).await?),
-        None => None,
-    };
     if let Some(Val::Strs(ids)) = input.values.get("licenses") {
-        let found = spdx_license::Entity::find()
-            .filter(spdx_license::Column::LicenseId.is_in(ids.clone()))
-            .all(db)
-            .await?;
+        let found = repo::licenses_by_code(db, ids).await?;
         // A deprecated licence may stay on a submission that already has it, but is not a new pick.
-        let kept: &[i64] = stored.as_ref().map_or(&[], |l| l.licenses.as_slice());
+        let kept = |id: i64| stored.is_some_and(|r| r.licenses.iter().any(|l| l.id == id));
         for id in ids {
             match found.iter().find(|l| &l.license_id == id) {
-                Some(l) if !l.is_deprecated || kept.contains(&l.id) => {}
-                Some(_) => add_error(
-                    &mut e,
+                Some(l) if !l.is_deprecated || kept(l.id) => {}
+                Some(_) => e.add(
                     "licenses",
                     format!("Licence '{id}' is deprecated and cannot be chosen."),
                 ),
-                None => add_error(
-                    &mut e,
-                    "licenses",
-                    format!("Unknown SPDX licence id '{id}'."),
-                ),
+                None => e.add("licenses", format!("Unknown SPDX licence id '{id}'.")),
             }
         }
-        links.licenses = Some(found.iter().map(|l| l.id).collect());
+        links.licenses = Some(found);
     }
 
-    // Cross-field rules on "supplied, else stored" values.
+    Ok((links, any_partner_pi))
+}
+
+/// Cross-field rules on "supplied, else stored" values.
+fn check_cross_fields(
+    e: &mut Errors,
+    input: &Input,
+    stored: Option<&SubmissionRecord>,
+    links: &Resolved,
+    any_partner_pi: Option<bool>,
+) {
+    let current = stored.map(|r| &r.row);
     let text = |name: &str, stored: Option<&str>| {
         input
             .text(name)
@@ -247,8 +244,7 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "toolbox_name",
             "Toolbox name is required when the service is part of a toolbox.",
         );
@@ -260,23 +256,14 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "kpi_start_year",
             "Please provide the year KPI monitoring started.",
         );
     }
-    let partner = match (links.any_partner_pi, current) {
+    let partner = match (any_partner_pi, stored) {
         (Some(p), _) => p,
-        (None, Some(_)) => {
-            let ids = stored.as_ref().map(|l| l.pis.clone()).unwrap_or_default();
-            pi::Entity::find()
-                .filter(pi::Column::Id.is_in(ids))
-                .filter(pi::Column::IsAssociatedPartner.eq(true))
-                .one(db)
-                .await?
-                .is_some()
-        }
+        (None, Some(r)) => r.pis.iter().any(|p| p.is_associated_partner),
         (None, None) => false,
     };
     if partner
@@ -287,8 +274,7 @@ pub async fn validate<C: ConnectionTrait>(
         .trim()
         .is_empty()
     {
-        add_error(
-            &mut e,
+        e.add(
             "associated_partner_note",
             "Please provide the name and affiliation of the associated partner.",
         );
@@ -303,16 +289,9 @@ pub async fn validate<C: ConnectionTrait>(
             .trim()
             .is_empty()
     {
-        add_error(
-            &mut e,
-            "licenses",
+        e.add("licenses",
             "Select at least one licence, or fill in a licence note if no standard licence applies.",
         );
-    }
-    if e.is_empty() {
-        Ok(links)
-    } else {
-        Err(invalid(e))
     }
 }
 
@@ -323,6 +302,6 @@ fn report_missing<T: PartialEq + std::fmt::Display>(
     found: &[T],
 ) {
     for id in wanted.iter().filter(|id| !found.contains(id)) {
-        add_error(e, field, format!("'{id}' does not exist or is not active."));
+        e.add(field, format!("'{id}' does not exist or is not active."));
     }
 }

@@ -2,15 +2,12 @@
 //! `user_agent_hash`, `data_protection_consent`, `last_change_summary`) are not part of it at all, so they
 //! cannot leave through the API by accident.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::entity::service_submission as sub;
+use super::repo::SubmissionRecord;
 use crate::edam::entity::edam_term;
-use crate::licenses::entity::spdx_license;
-use crate::registry::entity::{principal_investigator as pi, service_category, service_center};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CategoryRef {
@@ -46,8 +43,11 @@ pub struct EdamRef {
     pub url: String,
 }
 
+// The hypermedia links of a submission in the API (itself, the schema, the docs); still `Links` in
+// the OpenAPI document (a doc comment here would become the schema's description).
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Links {
+#[schema(as = Links)]
+pub struct ResourceLinks {
     #[serde(rename = "self")]
     pub self_: String,
     pub schema: String,
@@ -108,60 +108,43 @@ pub struct SubmissionView {
     pub biotoolsrecord: Option<serde_json::Value>,
     pub primary_maturity_tag: Option<String>,
     pub secondary_maturity_tags: Vec<String>,
-    pub links: Links,
+    pub links: ResourceLinks,
 }
 
-/// Builds the representation; `root` is the absolute site root with a trailing `/`.
-pub async fn view<C: ConnectionTrait>(
-    db: &C,
-    s: &sub::Model,
-    root: &str,
-) -> Result<SubmissionView, DbErr> {
-    let ids = super::links::load(db, s.id).await?;
-    let mut categories: Vec<CategoryRef> = service_category::Entity::find()
-        .filter(service_category::Column::Id.is_in(ids.categories))
-        .all(db)
-        .await?
-        .into_iter()
+/// Builds the representation from the loaded record; `root` is the absolute site root with a trailing `/`.
+pub fn view(r: &SubmissionRecord, root: &str) -> SubmissionView {
+    let s = &r.row;
+    let mut categories: Vec<CategoryRef> = r
+        .categories
+        .iter()
         .map(|c| CategoryRef {
             id: c.id,
-            name: c.name,
+            name: c.name.clone(),
         })
         .collect();
     categories.sort_by(|a, b| a.name.cmp(&b.name));
-    let mut pis: Vec<PiRef> = pi::Entity::find()
-        .filter(pi::Column::Id.is_in(ids.pis))
-        .all(db)
-        .await?
-        .into_iter()
+    let mut pis: Vec<PiRef> = r
+        .pis
+        .iter()
         .map(|p| PiRef {
-            display_name: super::diff::pi_display(&p),
+            display_name: super::diff::pi_display(p),
             id: p.id,
-            last_name: p.last_name,
-            first_name: p.first_name,
-            institute: p.institute,
-            orcid: p.orcid,
+            last_name: p.last_name.clone(),
+            first_name: p.first_name.clone(),
+            institute: p.institute.clone(),
+            orcid: p.orcid.clone(),
         })
         .collect();
     pis.sort_by(|a, b| a.display_name.cmp(&b.display_name));
-    let mut licenses: Vec<String> = spdx_license::Entity::find()
-        .filter(spdx_license::Column::Id.is_in(ids.licenses))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|l| l.license_id)
-        .collect();
+    let mut licenses: Vec<String> = r.licenses.iter().map(|l| l.license_id.clone()).collect();
     licenses.sort();
-    let center = service_center::Entity::find_by_id(s.service_center_id)
-        .one(db)
-        .await?
-        .map(|c| CenterRef {
-            id: c.id,
-            short_name: c.short_name,
-            full_name: c.full_name,
-            website: c.website,
-        });
-    Ok(SubmissionView {
+    let center = r.center.as_ref().map(|c| CenterRef {
+        id: c.id,
+        short_name: c.short_name.clone(),
+        full_name: c.full_name.clone(),
+        website: c.website.clone(),
+    });
+    SubmissionView {
         id: s.id,
         status: s.status.clone(),
         submitted_at: s.submitted_at,
@@ -179,8 +162,8 @@ pub async fn view<C: ConnectionTrait>(
         toolbox_name: s.toolbox_name.clone(),
         user_knowledge_required: s.user_knowledge_required.clone(),
         publications_pmids: s.publications_pmids.clone(),
-        edam_topics: edam_refs(db, ids.topics).await?,
-        edam_operations: edam_refs(db, ids.operations).await?,
+        edam_topics: edam_refs(&r.topics),
+        edam_operations: edam_refs(&r.operations),
         responsible_pis: pis,
         associated_partner_note: s.associated_partner_note.clone(),
         host_institute: s.host_institute.clone(),
@@ -203,34 +186,27 @@ pub async fn view<C: ConnectionTrait>(
         comments: s.comments.clone(),
         biotoolsrecord: None,
         primary_maturity_tag: s.primary_maturity_tag.clone(),
-        secondary_maturity_tags: s
-            .secondary_maturity_tags
-            .as_ref()
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or_default(),
-        links: Links {
+        secondary_maturity_tags: super::diff::secondary_tags(s),
+        links: ResourceLinks {
             self_: format!("{root}api/v1/submissions/{}/", s.id),
             schema: format!("{root}api/schema/"),
             docs: format!("{root}api/docs/"),
         },
-    })
+    }
 }
 
-async fn edam_refs<C: ConnectionTrait>(db: &C, ids: Vec<i64>) -> Result<Vec<EdamRef>, DbErr> {
-    let mut terms: Vec<EdamRef> = edam_term::Entity::find()
-        .filter(edam_term::Column::Id.is_in(ids))
-        .all(db)
-        .await?
-        .into_iter()
+fn edam_refs(terms: &[edam_term::Model]) -> Vec<EdamRef> {
+    let mut refs: Vec<EdamRef> = terms
+        .iter()
         .map(|t| EdamRef {
             id: t.id,
             url: format!("https://edamontology.org/{}", t.accession),
-            uri: t.uri,
-            accession: t.accession,
-            branch: t.branch,
-            label: t.label,
+            uri: t.uri.clone(),
+            accession: t.accession.clone(),
+            branch: t.branch.clone(),
+            label: t.label.clone(),
         })
         .collect();
-    terms.sort_by(|a, b| a.label.cmp(&b.label));
-    Ok(terms)
+    refs.sort_by(|a, b| a.label.cmp(&b.label));
+    refs
 }

@@ -21,6 +21,7 @@ mod mail;
 mod migrations;
 mod notifications;
 mod openapi_snapshot;
+mod query_counts;
 mod rate_limit;
 mod reference_api;
 mod reference_data;
