@@ -17,7 +17,7 @@ use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::entity::admin_api_key;
-use crate::submissions::entity::submission_api_key;
+use super::submission_api_key;
 
 /// Bytes of randomness in a key (256 bits).
 pub const KEY_BYTES: usize = 32;

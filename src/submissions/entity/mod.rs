@@ -2,7 +2,7 @@
 //! log and the deletion audit.
 
 pub mod service_submission;
-pub mod submission_api_key;
+pub use crate::auth::submission_api_key;
 pub mod submission_category;
 pub mod submission_change_log;
 pub mod submission_deletion_audit;

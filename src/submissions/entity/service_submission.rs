@@ -134,8 +134,6 @@ pub enum Relation {
     SubmissionPi,
     #[sea_orm(has_many = "super::submission_license::Entity")]
     SubmissionLicense,
-    #[sea_orm(has_many = "super::submission_api_key::Entity")]
-    ApiKey,
     #[sea_orm(has_many = "super::submission_change_log::Entity")]
     ChangeLog,
     #[sea_orm(has_one = "crate::biotools::entity::biotools_record::Entity")]
@@ -175,12 +173,6 @@ impl Related<super::submission_pi::Entity> for Entity {
 impl Related<super::submission_license::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::SubmissionLicense.def()
-    }
-}
-
-impl Related<super::submission_api_key::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ApiKey.def()
     }
 }
 

@@ -1,4 +1,5 @@
-//! A submission API key: lets a submitter read (and, with `write` scope, edit) one submission.
+//! A submission API key: lets a submitter read (and, with `write` scope, edit) one submission. Owned by
+//! the authentication kit (which issues, checks and revokes keys); the submissions domain re-exports it.
 
 use sea_orm::entity::prelude::*;
 
@@ -26,21 +27,9 @@ pub struct Model {
     pub revoked_at: Option<DateTimeUtc>,
 }
 
+/// No relations: the key belongs to a submission by `submission_id` (a foreign key with cascade in the
+/// migration), but the authentication kit never joins the submission, so it need not know that domain.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(
-        belongs_to = "super::service_submission::Entity",
-        from = "Column::SubmissionId",
-        to = "super::service_submission::Column::Id",
-        on_delete = "Cascade"
-    )]
-    Submission,
-}
-
-impl Related<super::service_submission::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::Submission.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}
