@@ -346,18 +346,16 @@ pub fn router(state: &AppState) -> OpenApiRouter<AppState> {
 /// comma-separated value, and the default of `ordering`.
 fn tune_list_parameters(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::ParameterStyle;
-    crate::api::openapi::for_each_parameter(doc, |p| match p.name.as_str() {
-        "secondary_maturity_tags" => {
+    crate::api::openapi::for_each_parameter(doc, |p| {
+        if p.name == "secondary_maturity_tags" {
             p.style = Some(ParameterStyle::Form);
             p.explode = Some(false);
             p.description = Some(
                 "Comma-separated secondary maturity tags; a submission must carry every one."
                     .into(),
             );
-        }
-        "ordering" => {
+        } else if p.name == "ordering" {
             p.description = Some("Sort order (default `-submitted_at`: newest first).".into());
         }
-        _ => {}
     });
 }
