@@ -4,7 +4,10 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+use sea_orm::ModelTrait;
+
 use super::entity::service_submission;
+use super::fields::{FieldSpec, Shown};
 use super::repo::SubmissionRecord;
 use crate::edam::entity::edam_term;
 use crate::registry::entity::principal_investigator as pi;
@@ -44,48 +47,17 @@ pub fn label_of(field: &str) -> String {
     }
 }
 
-/// The display snapshot of a stored submission, its many-to-many links included.
+/// The display snapshot of a stored submission, its many-to-many links included: every field of the
+/// field list as its [`Shown`] says, plus the status, logo and maturity tags.
 pub fn snapshot(r: &SubmissionRecord) -> Snapshot {
     let s = &r.row;
     let mut m = Snapshot::new();
-    let text = |v: &str| v.trim().to_string();
+    for spec in super::input::FIELDS {
+        if let Some(value) = shown(r, spec) {
+            m.insert(spec.field, value);
+        }
+    }
     m.insert("status", super::model::status_label(&s.status));
-    m.insert(
-        "date_of_entry",
-        s.date_of_entry.format("%Y-%m-%d").to_string(),
-    );
-    m.insert("submitter_first_name", text(&s.submitter_first_name));
-    m.insert("submitter_last_name", text(&s.submitter_last_name));
-    m.insert("submitter_affiliation", text(&s.submitter_affiliation));
-    m.insert("register_as_elixir", yes_no(s.register_as_elixir));
-    m.insert("service_name", text(&s.service_name));
-    m.insert("service_description", text(&s.service_description));
-    m.insert("year_established", s.year_established.to_string());
-    m.insert("is_toolbox", yes_no(s.is_toolbox));
-    m.insert("toolbox_name", text(&s.toolbox_name));
-    m.insert("user_knowledge_required", text(&s.user_knowledge_required));
-    m.insert("publications_pmids", text(&s.publications_pmids));
-    m.insert("associated_partner_note", text(&s.associated_partner_note));
-    m.insert("host_institute", text(&s.host_institute));
-    m.insert("public_contact_email", text(&s.public_contact_email));
-    m.insert("internal_contact_name", text(&s.internal_contact_name));
-    m.insert("internal_contact_email", text(&s.internal_contact_email));
-    m.insert("website_url", text(&s.website_url));
-    m.insert("terms_of_use_url", text(&s.terms_of_use_url));
-    m.insert("license_note", text(&s.license_note));
-    m.insert("github_url", text(&s.github_url));
-    m.insert("biotools_url", text(&s.biotools_url));
-    m.insert("fairsharing_url", text(&s.fairsharing_url));
-    m.insert("other_registry_url", text(&s.other_registry_url));
-    m.insert(
-        "kpi_monitoring",
-        super::lifecycle::kpi_label(&s.kpi_monitoring),
-    );
-    m.insert("kpi_start_year", text(&s.kpi_start_year));
-    m.insert("keywords_uncited", text(&s.keywords_uncited));
-    m.insert("keywords_seo", text(&s.keywords_seo));
-    m.insert("survey_participation", yes_no(s.survey_participation));
-    m.insert("comments", text(&s.comments));
     m.insert(
         "logo",
         s.logo
@@ -106,28 +78,40 @@ pub fn snapshot(r: &SubmissionRecord) -> Snapshot {
         .map(|t| super::model::tag_label(t))
         .collect();
     m.insert("secondary_maturity_tags", joined(secondary));
-    m.insert(
-        "service_center",
-        r.center
+    m
+}
+
+/// One field's display value; `None` for a field the snapshot leaves out.
+fn shown(r: &SubmissionRecord, spec: &FieldSpec) -> Option<String> {
+    let value = match spec.shown {
+        Shown::Hidden => return None,
+        Shown::Column => column_display(&r.row.get(spec.column?)),
+        Shown::KpiLabel => super::lifecycle::kpi_label(&r.row.kpi_monitoring),
+        Shown::Center => r
+            .center
             .as_ref()
             .map(|c| format!("{} — {}", c.short_name, c.full_name))
             .unwrap_or_default(),
-    );
-    m.insert(
-        "service_categories",
-        joined(r.categories.iter().map(|c| c.name.clone()).collect()),
-    );
-    m.insert(
-        "responsible_pis",
-        joined(r.pis.iter().map(pi_display).collect()),
-    );
-    m.insert("edam_topics", edam_display(&r.topics));
-    m.insert("edam_operations", edam_display(&r.operations));
-    m.insert(
-        "licenses",
-        joined(r.licenses.iter().map(|l| l.license_id.clone()).collect()),
-    );
-    m
+        Shown::Categories => joined(r.categories.iter().map(|c| c.name.clone()).collect()),
+        Shown::Pis => joined(r.pis.iter().map(pi_display).collect()),
+        Shown::Topics => edam_display(&r.topics),
+        Shown::Operations => edam_display(&r.operations),
+        Shown::Licenses => joined(r.licenses.iter().map(|l| l.license_id.clone()).collect()),
+    };
+    Some(value)
+}
+
+/// A column's stored value as the change log shows it.
+fn column_display(value: &sea_orm::Value) -> String {
+    use sea_orm::Value as V;
+    match value {
+        V::String(Some(t)) => t.trim().to_string(),
+        V::Bool(Some(b)) => yes_no(*b),
+        V::Int(Some(i)) => i.to_string(),
+        V::BigInt(Some(i)) => i.to_string(),
+        V::ChronoDate(Some(d)) => d.format("%Y-%m-%d").to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The stored secondary maturity tags (a JSON list of codes).

@@ -34,6 +34,27 @@ pub struct FieldSpec {
     pub kind: Kind,
     pub required: bool,
     pub column: Option<C>,
+    /// How the field shows in a snapshot (change log, diff, update e-mail).
+    pub shown: Shown,
+}
+
+/// How a field shows in a submission's display snapshot ([`super::diff::snapshot`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// Its column's value: text trimmed, `Yes`/`No`, the date, the number.
+    Column,
+    /// The label of the stored KPI choice.
+    KpiLabel,
+    /// The linked rows of the record, sorted and joined.
+    Categories,
+    Topics,
+    Operations,
+    Pis,
+    Licenses,
+    /// The service centre as "short — full name".
+    Center,
+    /// Not shown: consent is given once, at registration, and never changes.
+    Hidden,
 }
 
 const fn f(
@@ -43,6 +64,7 @@ const fn f(
     kind: Kind,
     required: bool,
     column: Option<C>,
+    shown: Shown,
 ) -> FieldSpec {
     FieldSpec {
         name,
@@ -51,6 +73,7 @@ const fn f(
         kind,
         required,
         column,
+        shown,
     }
 }
 
@@ -66,6 +89,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Date,
         true,
         Some(C::DateOfEntry),
+        Shown::Column,
     ),
     f(
         "submitter_first_name",
@@ -74,6 +98,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::SubmitterFirstName),
+        Shown::Column,
     ),
     f(
         "submitter_last_name",
@@ -82,6 +107,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::SubmitterLastName),
+        Shown::Column,
     ),
     f(
         "submitter_affiliation",
@@ -90,6 +116,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         false,
         Some(C::SubmitterAffiliation),
+        Shown::Column,
     ),
     f(
         "register_as_elixir",
@@ -98,6 +125,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::RegisterAsElixir),
+        Shown::Column,
     ),
     f(
         "service_name",
@@ -106,6 +134,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         true,
         Some(C::ServiceName),
+        Shown::Column,
     ),
     f(
         "service_description",
@@ -114,6 +143,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         true,
         Some(C::ServiceDescription),
+        Shown::Column,
     ),
     f(
         "year_established",
@@ -122,6 +152,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Int,
         true,
         Some(C::YearEstablished),
+        Shown::Column,
     ),
     f(
         "service_category_ids",
@@ -130,6 +161,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         true,
         None,
+        Shown::Categories,
     ),
     f(
         "is_toolbox",
@@ -138,6 +170,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::IsToolbox),
+        Shown::Column,
     ),
     f(
         "toolbox_name",
@@ -146,6 +179,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         false,
         Some(C::ToolboxName),
+        Shown::Column,
     ),
     f(
         "user_knowledge_required",
@@ -154,6 +188,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::UserKnowledgeRequired),
+        Shown::Column,
     ),
     f(
         "publications_pmids",
@@ -162,6 +197,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 5000 },
         true,
         Some(C::PublicationsPmids),
+        Shown::Column,
     ),
     f(
         "edam_topic_ids",
@@ -170,6 +206,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         false,
         None,
+        Shown::Topics,
     ),
     f(
         "edam_operation_ids",
@@ -178,6 +215,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         false,
         None,
+        Shown::Operations,
     ),
     f(
         "responsible_pi_ids",
@@ -186,6 +224,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::UuidList,
         true,
         None,
+        Shown::Pis,
     ),
     f(
         "associated_partner_note",
@@ -194,6 +233,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::AssociatedPartnerNote),
+        Shown::Column,
     ),
     f(
         "host_institute",
@@ -202,6 +242,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         true,
         Some(C::HostInstitute),
+        Shown::Column,
     ),
     f(
         "service_center_id",
@@ -210,6 +251,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Uuid,
         true,
         Some(C::ServiceCenterId),
+        Shown::Center,
     ),
     f(
         "public_contact_email",
@@ -218,6 +260,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::PublicContactEmail),
+        Shown::Column,
     ),
     f(
         "internal_contact_name",
@@ -226,6 +269,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         true,
         Some(C::InternalContactName),
+        Shown::Column,
     ),
     f(
         "internal_contact_email",
@@ -234,6 +278,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 254 },
         true,
         Some(C::InternalContactEmail),
+        Shown::Column,
     ),
     f(
         "website_url",
@@ -242,6 +287,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::WebsiteUrl),
+        Shown::Column,
     ),
     f(
         "terms_of_use_url",
@@ -250,6 +296,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::TermsOfUseUrl),
+        Shown::Column,
     ),
     f(
         "licenses",
@@ -258,6 +305,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::StrList,
         false,
         None,
+        Shown::Licenses,
     ),
     f(
         "license_note",
@@ -266,6 +314,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         false,
         Some(C::LicenseNote),
+        Shown::Column,
     ),
     f(
         "github_url",
@@ -274,6 +323,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::GithubUrl),
+        Shown::Column,
     ),
     f(
         "biotools_url",
@@ -282,6 +332,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::BiotoolsUrl),
+        Shown::Column,
     ),
     f(
         "fairsharing_url",
@@ -290,6 +341,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::FairsharingUrl),
+        Shown::Column,
     ),
     f(
         "other_registry_url",
@@ -298,6 +350,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::OtherRegistryUrl),
+        Shown::Column,
     ),
     f(
         "kpi_monitoring",
@@ -306,6 +359,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 10 },
         true,
         Some(C::KpiMonitoring),
+        Shown::KpiLabel,
     ),
     f(
         "kpi_start_year",
@@ -314,6 +368,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::KpiStartYear),
+        Shown::Column,
     ),
     f(
         "keywords_uncited",
@@ -322,6 +377,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::KeywordsUncited),
+        Shown::Column,
     ),
     f(
         "keywords_seo",
@@ -330,6 +386,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::KeywordsSeo),
+        Shown::Column,
     ),
     f(
         "survey_participation",
@@ -338,6 +395,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::SurveyParticipation),
+        Shown::Column,
     ),
     f(
         "comments",
@@ -346,6 +404,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::Comments),
+        Shown::Column,
     ),
     f(
         "data_protection_consent",
@@ -354,6 +413,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::DataProtectionConsent),
+        Shown::Hidden,
     ),
 ];
 

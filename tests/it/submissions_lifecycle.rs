@@ -502,3 +502,60 @@ async fn secondary_tag_filter_requires_every_tag() {
     .json();
     assert_eq!(mature["count"], 1);
 }
+
+/// The change log shows each kind of field as people read it: Yes/No, the date, the number, the KPI
+/// label, licences joined; consent never appears (a patch cannot carry it).
+#[tokio::test]
+async fn change_log_shows_every_kind_of_field_as_people_read_it() {
+    let app = TestApp::new().await;
+    let (id, key) = register(&app).await;
+    let url = format!("/api/v1/submissions/{id}/");
+    let r = send(
+        &app,
+        Method::PATCH,
+        &url,
+        Some(&key),
+        Some(&json!({
+            "register_as_elixir": true,
+            "year_established": 2019,
+            "date_of_entry": "2026-10-15",
+            "kpi_monitoring": "yes",
+            "kpi_start_year": "2020",
+            "licenses": ["MIT", "Apache-2.0"],
+            "comments": "  Now with comments  ",
+            "data_protection_consent": false
+        })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let log = change_log(&app, &id).await;
+    let last = log.iter().max_by_key(|e| e.id).expect("an entry");
+    let changes: Vec<(String, String, String, String)> = last
+        .changes
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|c| {
+            let s = |k: &str| c[k].as_str().expect(k).to_string();
+            (s("field"), s("label"), s("old"), s("new"))
+        })
+        .collect();
+    let expect = |f: &str, l: &str, o: &str, n: &str| (f.into(), l.into(), o.into(), n.into());
+    assert_eq!(
+        changes,
+        vec![
+            expect("comments", "Comments", "—", "Now with comments"),
+            expect("date_of_entry", "Date of entry", "2026-11-01", "2026-10-15"),
+            expect("kpi_monitoring", "KPI monitoring", "Planned", "Yes"),
+            expect("kpi_start_year", "KPI monitoring since", "—", "2020"),
+            expect("licenses", "Licenses", "MIT", "Apache-2.0, MIT"),
+            expect(
+                "register_as_elixir",
+                "Register as ELIXIR service",
+                "No",
+                "Yes"
+            ),
+            expect("year_established", "Year established", "2021", "2019"),
+        ]
+    );
+}
