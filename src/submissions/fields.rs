@@ -36,6 +36,28 @@ pub struct FieldSpec {
     pub column: Option<C>,
     /// How the field shows in a snapshot (change log, diff, update e-mail).
     pub shown: Shown,
+    /// The rules a supplied value must pass beyond its kind, in this order (see `validate`).
+    pub rules: &'static [Rule],
+}
+
+/// A rule of one field, checked through the newtype of `model.rs` that carries its message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    ServiceName,
+    Description,
+    Year,
+    Publications,
+    PublicContact,
+    Email,
+    /// An https URL; the field is required, so even an empty value is checked.
+    HttpsUrl,
+    /// An https URL when not empty.
+    OptionalHttpsUrl,
+    /// When not empty, an https URL starting with the prefix (the site's name for the message).
+    Prefixed(&'static str, &'static str),
+    Kpi,
+    /// Supplied, it may not be empty.
+    NotBlank,
 }
 
 /// How a field shows in a submission's display snapshot ([`super::diff::snapshot`]).
@@ -64,7 +86,6 @@ const fn f(
     kind: Kind,
     required: bool,
     column: Option<C>,
-    shown: Shown,
 ) -> FieldSpec {
     FieldSpec {
         name,
@@ -73,7 +94,21 @@ const fn f(
         kind,
         required,
         column,
-        shown,
+        shown: Shown::Column,
+        rules: &[],
+    }
+}
+
+impl FieldSpec {
+    /// How the field shows in a snapshot, when not as its column's value.
+    const fn shown(mut self, shown: Shown) -> Self {
+        self.shown = shown;
+        self
+    }
+    /// The field's rules beyond its kind.
+    const fn rules(mut self, rules: &'static [Rule]) -> Self {
+        self.rules = rules;
+        self
     }
 }
 
@@ -89,7 +124,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Date,
         true,
         Some(C::DateOfEntry),
-        Shown::Column,
     ),
     f(
         "submitter_first_name",
@@ -98,7 +132,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::SubmitterFirstName),
-        Shown::Column,
     ),
     f(
         "submitter_last_name",
@@ -107,7 +140,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::SubmitterLastName),
-        Shown::Column,
     ),
     f(
         "submitter_affiliation",
@@ -116,7 +148,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         false,
         Some(C::SubmitterAffiliation),
-        Shown::Column,
     ),
     f(
         "register_as_elixir",
@@ -125,7 +156,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::RegisterAsElixir),
-        Shown::Column,
     ),
     f(
         "service_name",
@@ -134,8 +164,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         true,
         Some(C::ServiceName),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::ServiceName, Rule::NotBlank]),
     f(
         "service_description",
         "service_description",
@@ -143,8 +173,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         true,
         Some(C::ServiceDescription),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Description]),
     f(
         "year_established",
         "year_established",
@@ -152,8 +182,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Int,
         true,
         Some(C::YearEstablished),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Year]),
     f(
         "service_category_ids",
         "service_categories",
@@ -161,8 +191,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         true,
         None,
-        Shown::Categories,
-    ),
+    )
+    .shown(Shown::Categories),
     f(
         "is_toolbox",
         "is_toolbox",
@@ -170,7 +200,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::IsToolbox),
-        Shown::Column,
     ),
     f(
         "toolbox_name",
@@ -179,7 +208,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         false,
         Some(C::ToolboxName),
-        Shown::Column,
     ),
     f(
         "user_knowledge_required",
@@ -188,7 +216,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::UserKnowledgeRequired),
-        Shown::Column,
     ),
     f(
         "publications_pmids",
@@ -197,8 +224,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 5000 },
         true,
         Some(C::PublicationsPmids),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Publications]),
     f(
         "edam_topic_ids",
         "edam_topics",
@@ -206,8 +233,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         false,
         None,
-        Shown::Topics,
-    ),
+    )
+    .shown(Shown::Topics),
     f(
         "edam_operation_ids",
         "edam_operations",
@@ -215,8 +242,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::IntList,
         false,
         None,
-        Shown::Operations,
-    ),
+    )
+    .shown(Shown::Operations),
     f(
         "responsible_pi_ids",
         "responsible_pis",
@@ -224,8 +251,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::UuidList,
         true,
         None,
-        Shown::Pis,
-    ),
+    )
+    .shown(Shown::Pis),
     f(
         "associated_partner_note",
         "associated_partner_note",
@@ -233,7 +260,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::AssociatedPartnerNote),
-        Shown::Column,
     ),
     f(
         "host_institute",
@@ -242,8 +268,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(300) },
         true,
         Some(C::HostInstitute),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::NotBlank]),
     f(
         "service_center_id",
         "service_center",
@@ -251,8 +277,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Uuid,
         true,
         Some(C::ServiceCenterId),
-        Shown::Center,
-    ),
+    )
+    .shown(Shown::Center),
     f(
         "public_contact_email",
         "public_contact_email",
@@ -260,8 +286,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::PublicContactEmail),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::PublicContact]),
     f(
         "internal_contact_name",
         "internal_contact_name",
@@ -269,8 +295,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         true,
         Some(C::InternalContactName),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::NotBlank]),
     f(
         "internal_contact_email",
         "internal_contact_email",
@@ -278,8 +304,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 254 },
         true,
         Some(C::InternalContactEmail),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Email]),
     f(
         "website_url",
         "website_url",
@@ -287,8 +313,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::WebsiteUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::HttpsUrl]),
     f(
         "terms_of_use_url",
         "terms_of_use_url",
@@ -296,8 +322,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         true,
         Some(C::TermsOfUseUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::HttpsUrl]),
     f(
         "licenses",
         "licenses",
@@ -305,8 +331,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::StrList,
         false,
         None,
-        Shown::Licenses,
-    ),
+    )
+    .shown(Shown::Licenses),
     f(
         "license_note",
         "license_note",
@@ -314,7 +340,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(200) },
         false,
         Some(C::LicenseNote),
-        Shown::Column,
     ),
     f(
         "github_url",
@@ -323,8 +348,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::GithubUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Prefixed("https://github.com/", "GitHub")]),
     f(
         "biotools_url",
         "biotools_url",
@@ -332,8 +357,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::BiotoolsUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Prefixed("https://bio.tools/", "bio.tools")]),
     f(
         "fairsharing_url",
         "fairsharing_url",
@@ -341,8 +366,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::FairsharingUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::Prefixed("https://fairsharing.org/", "FAIRsharing")]),
     f(
         "other_registry_url",
         "other_registry_url",
@@ -350,8 +375,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 2000 },
         false,
         Some(C::OtherRegistryUrl),
-        Shown::Column,
-    ),
+    )
+    .rules(&[Rule::OptionalHttpsUrl]),
     f(
         "kpi_monitoring",
         "kpi_monitoring",
@@ -359,8 +384,9 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Plain { max: 10 },
         true,
         Some(C::KpiMonitoring),
-        Shown::KpiLabel,
-    ),
+    )
+    .shown(Shown::KpiLabel)
+    .rules(&[Rule::Kpi]),
     f(
         "kpi_start_year",
         "kpi_start_year",
@@ -368,7 +394,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: Some(100) },
         false,
         Some(C::KpiStartYear),
-        Shown::Column,
     ),
     f(
         "keywords_uncited",
@@ -377,7 +402,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::KeywordsUncited),
-        Shown::Column,
     ),
     f(
         "keywords_seo",
@@ -386,7 +410,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::KeywordsSeo),
-        Shown::Column,
     ),
     f(
         "survey_participation",
@@ -395,7 +418,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::SurveyParticipation),
-        Shown::Column,
     ),
     f(
         "comments",
@@ -404,7 +426,6 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Text { max: None },
         false,
         Some(C::Comments),
-        Shown::Column,
     ),
     f(
         "data_protection_consent",
@@ -413,8 +434,8 @@ pub const FIELDS: &[FieldSpec] = &[
         Kind::Bool,
         false,
         Some(C::DataProtectionConsent),
-        Shown::Hidden,
-    ),
+    )
+    .shown(Shown::Hidden),
 ];
 
 /// Keys that describe a submission but are never written through a request; they are ignored.

@@ -3,6 +3,7 @@
 
 use sea_orm::ConnectionTrait;
 
+use super::fields::Rule;
 use super::input::{Errors, FIELDS, Input, Val};
 use super::model::{
     Description, Email, HttpsUrl, KpiMonitoring, PublicContact, Publications, ServiceName,
@@ -83,51 +84,51 @@ fn check_required(e: &mut Errors, input: &Input) {
     }
 }
 
-/// The rules of single fields, through their newtypes.
+/// The rules of single fields (each field's `rules` in the field list), through their newtypes.
 fn check_fields(e: &mut Errors, input: &Input, current_year: i32) {
-    if let Some(v) = input.text("service_name") {
-        e.check("service_name", ServiceName::parse(v));
-    }
-    if let Some(v) = input.text("service_description") {
-        e.check("service_description", Description::parse(v));
-    }
-    if let Some(Val::Int(y)) = input.values.get("year_established") {
-        e.check("year_established", YearEstablished::parse(*y, current_year));
-    }
-    if let Some(v) = input.text("publications_pmids") {
-        e.check("publications_pmids", Publications::parse(v));
-    }
-    if let Some(v) = input.text("public_contact_email") {
-        e.check("public_contact_email", PublicContact::parse(v));
-    }
-    if let Some(v) = input.text("internal_contact_email") {
-        e.check("internal_contact_email", Email::parse(v));
-    }
-    // The website and terms of use are required, so even an empty value is checked.
-    for name in ["website_url", "terms_of_use_url", "other_registry_url"] {
-        if let Some(v) = input
-            .text(name)
-            .filter(|v| !v.is_empty() || matches!(name, "website_url" | "terms_of_use_url"))
-        {
-            e.check(name, HttpsUrl::parse(v));
+    for spec in FIELDS {
+        let Some(value) = input.values.get(spec.name) else {
+            continue;
+        };
+        let text = match value {
+            Val::Text(t) => Some(t.as_str()),
+            _ => None,
+        };
+        for rule in spec.rules {
+            check_rule(e, spec.name, *rule, value, text, current_year);
         }
     }
-    for (name, prefix, label) in [
-        ("github_url", "https://github.com/", "GitHub"),
-        ("biotools_url", "https://bio.tools/", "bio.tools"),
-        ("fairsharing_url", "https://fairsharing.org/", "FAIRsharing"),
-    ] {
-        if let Some(v) = input.text(name).filter(|v| !v.is_empty()) {
-            e.check(name, HttpsUrl::with_prefix(v, prefix, label));
+}
+
+fn check_rule(
+    e: &mut Errors,
+    name: &'static str,
+    rule: Rule,
+    value: &Val,
+    text: Option<&str>,
+    current_year: i32,
+) {
+    let Some(v) = text else {
+        if let (Rule::Year, Val::Int(y)) = (rule, value) {
+            e.check(name, YearEstablished::parse(*y, current_year));
         }
-    }
-    if let Some(v) = input.text("kpi_monitoring") {
-        e.check("kpi_monitoring", KpiMonitoring::parse(v));
-    }
-    for name in ["service_name", "host_institute", "internal_contact_name"] {
-        if input.text(name).is_some_and(str::is_empty) {
-            e.add(name, "This field may not be blank.");
+        return;
+    };
+    match rule {
+        Rule::ServiceName => drop(e.check(name, ServiceName::parse(v))),
+        Rule::Description => drop(e.check(name, Description::parse(v))),
+        Rule::Publications => drop(e.check(name, Publications::parse(v))),
+        Rule::PublicContact => drop(e.check(name, PublicContact::parse(v))),
+        Rule::Email => drop(e.check(name, Email::parse(v))),
+        Rule::HttpsUrl => drop(e.check(name, HttpsUrl::parse(v))),
+        Rule::OptionalHttpsUrl if !v.is_empty() => drop(e.check(name, HttpsUrl::parse(v))),
+        Rule::Prefixed(prefix, label) if !v.is_empty() => {
+            drop(e.check(name, HttpsUrl::with_prefix(v, prefix, label)))
         }
+        Rule::Kpi => drop(e.check(name, KpiMonitoring::parse(v))),
+        Rule::NotBlank if v.is_empty() => e.add(name, "This field may not be blank."),
+        // An empty optional value, a filled-in one, or a year given as text (refused by its kind).
+        Rule::OptionalHttpsUrl | Rule::Prefixed(..) | Rule::NotBlank | Rule::Year => {}
     }
 }
 
