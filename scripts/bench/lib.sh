@@ -8,7 +8,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 BIN=${BIN:-$TARGET_DIR/release/service-registry}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --release --quiet --bin service-registry)
+[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --release --quiet --bin service-registry ${BUILD_EXTRA:-})
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sr-bench.XXXXXX")
 PID=
@@ -64,3 +64,28 @@ call("POST", "/api/v1/submissions/", body, auth=False)  # fails loudly if the bo
 with open(out, "w") as f:
     json.dump(body, f)
 PY
+
+# seed_submissions N: stores registrations until N exist (lib.sh stored one), from 8 clients at once,
+# then waits until the worker has written their mails, so that what follows measures itself alone.
+seed_submissions() {
+    python3 - "$BASE" "$WORK/body.json" "$1" <<'PY'
+import concurrent.futures, sys, urllib.request
+base, body_file, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+body = open(body_file, "rb").read()
+def post(_):
+    req = urllib.request.Request(base + "/api/v1/submissions/", data=body, method="POST",
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req) as r:
+        return r.status
+with concurrent.futures.ThreadPoolExecutor(8) as pool:
+    codes = list(pool.map(post, range(count - 1)))
+assert all(c == 201 for c in codes), set(codes)
+PY
+    local stored
+    stored=$(curl -fsS -H "Authorization: AdminKey $KEY" "$BASE/api/v1/submissions/?page_size=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
+    [ "$stored" -ge "$1" ] || { echo "stored $stored, expected $1" >&2; exit 1; }
+    for _ in $(seq 1 3000); do
+        [ "$(find "$WORK/data/outbox" -name '*.eml' 2>/dev/null | wc -l)" -ge $((2 * stored)) ] && break
+        sleep 0.1
+    done
+}

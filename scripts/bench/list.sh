@@ -14,28 +14,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 source "$(dirname "$0")/lib.sh"
 
-# lib.sh stored one registration; store the rest from 8 clients at once.
-python3 - "$BASE" "$WORK/body.json" "$COUNT" <<'PY'
-import concurrent.futures, sys, urllib.request
-base, body_file, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-body = open(body_file, "rb").read()
-def post(_):
-    req = urllib.request.Request(base + "/api/v1/submissions/", data=body, method="POST",
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req) as r:
-        return r.status
-with concurrent.futures.ThreadPoolExecutor(8) as pool:
-    codes = list(pool.map(post, range(count - 1)))
-assert all(c == 201 for c in codes), set(codes)
-PY
-STORED=$(curl -fsS -H "Authorization: AdminKey $KEY" "$BASE/api/v1/submissions/?page_size=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["count"])')
-[ "$STORED" = "$COUNT" ] || { echo "stored $STORED, expected $COUNT" >&2; exit 1; }
-# Let the worker send the registrations' mails first, so the reads measure reads.
-OUTBOX=$WORK/data/outbox
-for _ in $(seq 1 3000); do
-    [ "$(find "$OUTBOX" -name '*.eml' 2>/dev/null | wc -l)" -ge $((2 * COUNT)) ] && break
-    sleep 0.1
-done
+seed_submissions "$COUNT"
 
 echo "== wrk -t$THREADS -c$CONNECTIONS -d$DURATION GET /api/v1/submissions/?page=1 ($COUNT stored)"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -H "Authorization: AdminKey $KEY" \
