@@ -48,8 +48,14 @@ pub fn claim_statement(
     only: Option<Uuid>,
     limit: u64,
 ) -> Statement {
-    let due =
-        "((state = 'queued' AND run_at <= {now}) OR (state = 'running' AND locked_until < {now}))";
+    // `col` prefixes each column: "" normally, "+" where SQLite must not use an index for the term.
+    let due_with = |col: &str| {
+        format!(
+            "(({col}state = 'queued' AND {col}run_at <= {{now}}) \
+             OR ({col}state = 'running' AND {col}locked_until < {{now}}))"
+        )
+    };
+    let due = due_with("");
     let only_clause = if only.is_some() {
         " AND id = {only}"
     } else {
@@ -78,11 +84,8 @@ pub fn claim_statement(
     // `+` so that the planner finds the candidates by primary key instead of answering the OR from the
     // state indexes, which reads every due job (the claim then slowed down with the queue's length).
     let recheck = match backend {
-        DbBackend::Postgres => due.to_string(),
-        _ => due
-            .replace("state =", "+state =")
-            .replace("run_at <=", "+run_at <=")
-            .replace("locked_until <", "+locked_until <"),
+        DbBackend::Postgres => due.clone(),
+        _ => due_with("+"),
     };
     let template = format!(
         "UPDATE jobs SET state = 'running', locked_by = {{worker}}, locked_until = {{until}}, \
