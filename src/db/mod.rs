@@ -116,10 +116,10 @@ where
     F: FnOnce(DatabaseConnection) -> Fut,
     Fut: std::future::Future<Output = Result<T, DbErr>>,
 {
-    // One connection only, so the advisory lock and the migrations share a PostgreSQL session.
-    let db = connect_with(cfg, search_path, Some(1)).await?;
     match cfg {
         DatabaseConfig::Postgres { .. } => {
+            // One connection only, so the advisory lock and the migrations share a PostgreSQL session.
+            let db = connect_with(cfg, search_path, Some(1)).await?;
             db.execute_raw(Statement::from_string(
                 DbBackend::Postgres,
                 format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
@@ -149,6 +149,9 @@ where
                 .await
                 .map_err(|e| DbErr::Custom(e.to_string()))?
                 .map_err(|e| DbErr::Custom(format!("cannot lock {}: {e}", lock_path.display())))?;
+            // Connect only with the lock held: the first connection to a new file switches it to WAL,
+            // which must not meet another start-up's connection doing the same ("database is locked").
+            let db = connect_with(cfg, search_path, Some(1)).await?;
             let result = f(db.clone()).await;
             let _ = db.close().await;
             drop(file);
