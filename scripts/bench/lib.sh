@@ -2,13 +2,15 @@
 # embedded defaults (in-process job worker, e-mail to the file outbox) and rate limits raised, issues a
 # full admin key and writes one valid registration body to $WORK/body.json.
 #
-# Sets WORK, PORT, BASE, KEY, PID. BIN overrides the binary (to compare two builds).
+# Sets WORK, PORT, BASE, KEY, PID. BIN overrides the binary (to compare two builds); CARGO_PROFILE
+# builds another profile (`profiling` keeps symbols for scripts/bench/profile).
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
-BIN=${BIN:-$TARGET_DIR/release/service-registry}
+CARGO_PROFILE=${CARGO_PROFILE:-release}
+BIN=${BIN:-$TARGET_DIR/$CARGO_PROFILE/service-registry}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --release --quiet --bin service-registry ${BUILD_EXTRA:-})
+[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --profile "$CARGO_PROFILE" --quiet --bin service-registry ${BUILD_EXTRA:-})
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sr-bench.XXXXXX")
 PID=
@@ -24,9 +26,24 @@ unset DATABASE_URL DB_HOST REDIS_URL REDIS_HOST
 cd "$WORK"
 "$BIN" migrate up >/dev/null 2>&1 || true
 KEY=$("$BIN" admin-key create --label bench --scope full 2>/dev/null | tail -n1)
-"$BIN" serve --bind "127.0.0.1:$PORT" --no-scheduler >"$WORK/serve.log" 2>&1 &
-PID=$!
-for _ in $(seq 1 100); do curl -fsS "$BASE/health/ready/" >/dev/null 2>&1 && break; sleep 0.2; done
+# start_server [WRAPPER…] [-- SERVE-FLAGS…]: starts `serve` (under WRAPPER, e.g. valgrind) and waits
+# until it is ready; stop_server stops it. The database in $WORK/data stays.
+start_server() {
+    local wrapper=() flags=()
+    while [ $# -gt 0 ] && [ "$1" != "--" ]; do wrapper+=("$1"); shift; done
+    [ $# -eq 0 ] || { shift; flags=("$@"); }
+    "${wrapper[@]}" "$BIN" serve --bind "127.0.0.1:$PORT" --no-scheduler "${flags[@]}" >>"$WORK/serve.log" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 "${READY_TRIES:-100}"); do
+        curl -fsS "$BASE/health/ready/" >/dev/null 2>&1 && return 0
+        sleep 0.2
+    done
+    echo "the server did not become ready; its log:" >&2
+    tail -20 "$WORK/serve.log" >&2
+    exit 1
+}
+stop_server() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; }
+start_server
 
 # Reference data through the API, then one valid registration body (with an EDAM topic and operation).
 python3 - "$BASE" "$KEY" "$WORK/body.json" "$DATA_DIR/registry.sqlite3" <<'PY'
