@@ -2,7 +2,7 @@
 //! router in its layers; used by `serve` and by the integration tests. The state lives in `crate::state`.
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Method};
 use axum::middleware::from_fn_with_state;
 use axum::routing::get;
@@ -11,8 +11,6 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-use tracing::Span;
 
 use crate::jobs::JobRegistry;
 pub use crate::state::AppState;
@@ -106,25 +104,10 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
     }
 
     let max_body = state.config.max_body_bytes;
-    // The span ties a request's own log lines together; the access line itself comes from `access_log`.
-    let trace = TraceLayer::new_for_http()
-        .make_span_with(|req: &Request| {
-            let id = req
-                .headers()
-                .get(&security::REQUEST_ID)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            // Only the path: query strings and headers may carry credentials.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-        })
-        .on_request(|req: &Request, _span: &Span| {
-            tracing::debug!(headers = %security::scrubbed_headers(req.headers()), "request headers");
-        })
-        .on_response(());
-    let log_requests = state.config.log_requests;
-
-    // Each `layer` call wraps everything before it, so the list reads from innermost to outermost.
-    let routes = routes
+    let edge = security::Edge::new(state.config.clone(), &state.img_origins);
+    // Each `layer` call wraps everything before it, so the list reads from innermost to outermost. Each
+    // middleware gets only the part of the state it reads: a layer's state is cloned for every request.
+    routes
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body))
@@ -134,58 +117,28 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn(security::reject_nul))
-        .layer(from_fn_with_state(state.clone(), security::https_redirect))
-        .layer(from_fn_with_state(state.clone(), security::allowed_host))
+        .layer(from_fn_with_state(state.config.clone(), security::guard))
         .layer(from_fn_with_state(
-            state.clone(),
+            state.templates.clone(),
             crate::web::errors::render_errors,
         ))
-        .layer(from_fn_with_state(
-            state.clone(),
-            security::security_headers,
-        ))
-        .layer(CompressionLayer::new())
-        .layer(trace);
-    // Outside the span (so the line carries its fields once) and inside `request_id` (so it knows the id).
-    let routes = if log_requests {
-        routes.layer(axum::middleware::from_fn(access_log))
-    } else {
-        routes
-    };
-    routes
-        .layer(from_fn_with_state(state.clone(), security::request_id))
+        .layer(CompressionLayer::new().compress_when(compress_when()))
+        .layer(from_fn_with_state(edge, security::edge))
         .with_state(state)
 }
 
-/// The tracing target of the access log: `RUST_LOG=info,access=off` silences it like `LOG_REQUESTS=false`.
-pub const ACCESS_LOG_TARGET: &str = "access";
-
-/// One compact line per response: method, path (never the query), status, latency, request id.
-async fn access_log(req: Request, next: axum::middleware::Next) -> axum::response::Response {
-    if !tracing::enabled!(target: ACCESS_LOG_TARGET, tracing::Level::INFO) {
-        return next.run(req).await;
-    }
-    let started = std::time::Instant::now();
-    let method = req.method().clone();
-    let path = req.uri().path().to_owned();
-    let request_id = req
-        .extensions()
-        .get::<crate::web::RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default();
-    let resp = next.run(req).await;
-    let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
-    tracing::info!(
-        target: ACCESS_LOG_TARGET,
-        method = %method,
-        path = %path,
-        status = resp.status().as_u16(),
-        latency_ms,
-        request_id = %request_id
-    );
-    resp
+/// Compression where it pays: bodies of at least 1 KiB (smaller ones gain a few bytes at the cost of
+/// an encoder per response), never images or event streams (tower-http's defaults otherwise).
+fn compress_when() -> impl tower_http::compression::Predicate {
+    use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+    SizeAbove::new(1024)
+        .and(NotForContentType::GRPC)
+        .and(NotForContentType::IMAGES)
+        .and(NotForContentType::SSE)
 }
+
+/// The tracing target of the access log: `RUST_LOG=info,access=off` silences it like `LOG_REQUESTS=false`.
+pub use security::ACCESS_LOG_TARGET;
 
 async fn not_found() -> crate::error::AppError {
     crate::error::AppError::NotFound("Not found.".into())

@@ -9,8 +9,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
+use tokio::sync::watch;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -39,27 +41,7 @@ pub async fn live() -> Json<HealthStatus> {
         (status = 503, description = "A dependency failed: `{\"status\": \"degraded\"}` (the log says which)", body = HealthStatus),
     ))]
 pub async fn ready(State(state): State<AppState>) -> Response {
-    // Checks run side by side so the whole answer stays within one timeout.
-    let database = async {
-        match tokio::time::timeout(CHECK_TIMEOUT, database_check(&state)).await {
-            Ok(result) => result,
-            Err(_) => Err("timed out".to_string()),
-        }
-    };
-    let redis = async {
-        match &state.redis {
-            None => Ok(()),
-            Some(client) => match tokio::time::timeout(CHECK_TIMEOUT, redis_check(client)).await {
-                Ok(result) => result,
-                Err(_) => Err("timed out".to_string()),
-            },
-        }
-    };
-    let (database, redis) = tokio::join!(database, redis);
-    let failed: Vec<String> = [("database", database), ("redis", redis)]
-        .into_iter()
-        .filter_map(|(name, r)| r.err().map(|e| format!("{name}: {e}")))
-        .collect();
+    let failed = state.readiness.clone().outcome(&state).await;
     let (status, body) = if failed.is_empty() {
         (StatusCode::OK, HealthStatus { status: "ok" })
     } else {
@@ -72,21 +54,92 @@ pub async fn ready(State(state): State<AppState>) -> Response {
     (status, [("cache-control", "no-store")], Json(body)).into_response()
 }
 
-/// One ping per call; the migration state is read until it is first seen complete, then remembered.
-async fn database_check(state: &AppState) -> Result<(), String> {
-    crate::db::ping(&state.db)
-        .await
-        .map_err(|_| "unreachable".to_string())?;
-    if state.migrations_applied.load(Ordering::Relaxed) {
-        return Ok(());
-    }
-    match crate::db::pending_migrations(&state.db).await {
-        Ok(0) => {
-            state.migrations_applied.store(true, Ordering::Relaxed);
-            Ok(())
+/// What failed, one line per dependency; empty when ready.
+type Outcome = Arc<Vec<String>>;
+
+/// The readiness checks of one process. Probes that arrive while a check is running wait for that check
+/// instead of starting another, so a burst of probes costs one round trip per dependency per check; no
+/// probe is answered from a check that had finished before it arrived. The check runs in its own task,
+/// so a probe that gives up (client gone) never leaves the others waiting.
+#[derive(Default)]
+pub struct Readiness {
+    running: std::sync::Mutex<Option<watch::Receiver<Option<Outcome>>>>,
+    /// Set once a check has seen every migration applied; migrations only run at start-up, so from then
+    /// on a check costs one database ping and nothing more.
+    migrations_applied: AtomicBool,
+}
+
+impl Readiness {
+    async fn outcome(self: Arc<Self>, state: &AppState) -> Outcome {
+        let mut rx = {
+            let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
+            match running.as_ref() {
+                Some(rx) => rx.clone(),
+                None => {
+                    let (tx, rx) = watch::channel(None);
+                    *running = Some(rx.clone());
+                    let (this, state) = (self.clone(), state.clone());
+                    tokio::spawn(async move {
+                        let outcome = Arc::new(this.check(&state).await);
+                        *this.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                        let _ = tx.send(Some(outcome));
+                    });
+                    rx
+                }
+            }
+        };
+        match rx.wait_for(Option::is_some).await {
+            Ok(outcome) => outcome.clone().unwrap_or_default(),
+            // The check's task ended without an answer (it panicked).
+            Err(_) => {
+                *self.running.lock().unwrap_or_else(|p| p.into_inner()) = None;
+                Arc::new(vec!["readiness check: failed to run".to_string()])
+            }
         }
-        Ok(n) => Err(format!("{n} migration(s) not applied")),
-        Err(_) => Err("migration status unavailable".to_string()),
+    }
+
+    /// Every check, side by side so the whole answer stays within one timeout.
+    async fn check(&self, state: &AppState) -> Vec<String> {
+        let database = async {
+            match tokio::time::timeout(CHECK_TIMEOUT, self.database_check(state)).await {
+                Ok(result) => result,
+                Err(_) => Err("timed out".to_string()),
+            }
+        };
+        let redis = async {
+            match &state.redis {
+                None => Ok(()),
+                Some(client) => {
+                    match tokio::time::timeout(CHECK_TIMEOUT, redis_check(client)).await {
+                        Ok(result) => result,
+                        Err(_) => Err("timed out".to_string()),
+                    }
+                }
+            }
+        };
+        let (database, redis) = tokio::join!(database, redis);
+        [("database", database), ("redis", redis)]
+            .into_iter()
+            .filter_map(|(name, r)| r.err().map(|e| format!("{name}: {e}")))
+            .collect()
+    }
+
+    /// One ping per check; the migration state is read until it is first seen complete, then remembered.
+    async fn database_check(&self, state: &AppState) -> Result<(), String> {
+        crate::db::ping(&state.db)
+            .await
+            .map_err(|_| "unreachable".to_string())?;
+        if self.migrations_applied.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match crate::db::pending_migrations(&state.db).await {
+            Ok(0) => {
+                self.migrations_applied.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            Ok(n) => Err(format!("{n} migration(s) not applied")),
+            Err(_) => Err("migration status unavailable".to_string()),
+        }
     }
 }
 

@@ -24,9 +24,8 @@ pub struct AppState {
     pub limiter: Arc<Limiter>,
     /// The one time source of requests, the worker and the scheduler (tests swap in a manual clock).
     pub clock: Arc<dyn crate::jobs::Clock>,
-    /// Set once readiness has seen every migration applied; migrations only run at start-up, so from
-    /// then on a readiness probe costs one database ping and nothing more.
-    pub migrations_applied: Arc<std::sync::atomic::AtomicBool>,
+    /// The readiness checks (one at a time; probes meanwhile share its outcome).
+    pub readiness: Arc<crate::health::Readiness>,
 }
 
 impl AppState {
@@ -49,7 +48,7 @@ impl AppState {
             redis,
             edam: Default::default(),
             clock: Arc::new(crate::jobs::SystemClock),
-            migrations_applied: Default::default(),
+            readiness: Default::default(),
         })
     }
 
@@ -88,11 +87,5 @@ impl FromRef<AppState> for Arc<Assets> {
 impl FromRef<AppState> for Arc<Limiter> {
     fn from_ref(s: &AppState) -> Self {
         s.limiter.clone()
-    }
-}
-
-impl FromRef<AppState> for crate::web::security::ImgOrigins {
-    fn from_ref(s: &AppState) -> Self {
-        crate::web::security::ImgOrigins(s.img_origins.clone())
     }
 }

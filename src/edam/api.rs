@@ -1,17 +1,18 @@
 //! EDAM over HTTP: the pickers' ranked search (`/edam/search/`) and the public API (`/api/v1/edam/…`).
 //! Both are public: no authentication, and any `Authorization` header is ignored.
 
+use axum::Router;
 use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::entity::edam_term;
 use super::model::Branch;
-use super::search::{Hit, IndexedTerm};
+use super::search::{IndexedTerm, JsonForm, json_array};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
@@ -41,19 +42,28 @@ pub struct SearchParams {
 }
 
 /// `GET /edam/search/`: ranked matches for the form's pickers.
+/// Answers the pickers' search with a JSON array of [`super::search::Hit`]s.
 pub async fn picker_search(
     State(state): State<AppState>,
     Query(p): Query<SearchParams>,
-) -> AppResult<Json<Vec<Hit>>> {
+) -> AppResult<Response> {
     let branch = parse_branch(p.branch.as_deref())?;
     let limit = p.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
     let index = state.edam.get();
-    let hits = index
-        .search(branch, p.q.as_deref().unwrap_or_default(), limit)
-        .into_iter()
-        .map(|(t, syn)| t.hit(syn))
-        .collect();
-    Ok(Json(hits))
+    let hits = index.search(branch, p.q.as_deref().unwrap_or_default(), limit);
+    Ok(json_response(json_array(JsonForm::Hit, hits)))
+}
+
+/// A JSON body that is already serialised.
+fn json_response(body: impl Into<axum::body::Body>) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// A term in API lists.
@@ -75,7 +85,7 @@ pub struct EdamItem {
 }
 
 impl EdamItem {
-    fn from_indexed(t: &IndexedTerm, matched: Option<&str>) -> Self {
+    pub(super) fn from_indexed(t: &IndexedTerm, matched: Option<&str>) -> Self {
         Self {
             uri: t.uri.clone(),
             accession: t.accession.clone(),
@@ -132,7 +142,7 @@ fn branch_schema() -> utoipa::openapi::schema::Schema {
 pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<ListParams>,
-) -> AppResult<Json<Vec<EdamItem>>> {
+) -> AppResult<Response> {
     // The API takes exactly the documented values (the pickers' search is lenient about blanks).
     let branch = match p.branch.as_deref() {
         None => None,
@@ -147,18 +157,11 @@ pub async fn list(
         })?),
     };
     let index = state.edam.get();
-    let items = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        Some(q) => index
-            .search(branch, q, usize::MAX)
-            .into_iter()
-            .map(|(t, s)| EdamItem::from_indexed(t, s))
-            .collect(),
-        None => index
-            .list(branch)
-            .map(|t| EdamItem::from_indexed(t, None))
-            .collect(),
+    let body = match p.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        Some(q) => json_array(JsonForm::Item, index.search(branch, q, usize::MAX)),
+        None => json_array(JsonForm::Item, index.list(branch).map(|t| (t, None))),
     };
-    Ok(Json(items))
+    Ok(json_response(body))
 }
 
 /// One term by accession (obsolete ones included), or by numeric id among non-obsolete terms.
@@ -168,45 +171,35 @@ pub async fn list(
         (status = 200, description = "The term", body = EdamDetail),
         (status = 404, description = "No such term", body = crate::api::openapi::ErrorEnvelope),
     ))]
-pub async fn detail(
-    State(state): State<AppState>,
-    Path(key): Path<String>,
-) -> AppResult<Json<EdamDetail>> {
-    let mut row = edam_term::Entity::find()
-        .filter(edam_term::Column::Accession.eq(key.as_str()))
-        .one(&state.db)
-        .await?;
-    if row.is_none()
-        && let Ok(id) = key.parse::<i64>()
-    {
-        row = edam_term::Entity::find_by_id(id)
-            .filter(edam_term::Column::IsObsolete.eq(false))
-            .one(&state.db)
-            .await?;
+pub async fn detail(State(state): State<AppState>, Path(key): Path<String>) -> AppResult<Response> {
+    // Served from the in-memory index, where each term's answer was serialised when it was built.
+    match state.edam.get().detail(&key) {
+        Some(json) => Ok(json_response(json)),
+        None => Err(AppError::NotFound(format!("No EDAM term '{key}'."))),
     }
-    let row = row.ok_or_else(|| AppError::NotFound(format!("No EDAM term '{key}'.")))?;
-    let parent = match row.parent_id {
-        Some(pid) => edam_term::Entity::find_by_id(pid)
-            .one(&state.db)
-            .await?
-            .map(|p| ParentRef {
-                accession: p.accession,
-                label: p.label,
-            }),
-        None => None,
-    };
-    Ok(Json(EdamDetail {
+}
+
+/// The detail of one term as the API answers it; `parent` is the parent's (accession, label).
+pub(super) fn detail_json(
+    row: &edam_term::Model,
+    parent: Option<&(String, String)>,
+) -> axum::body::Bytes {
+    let detail = EdamDetail {
         url: format!("https://edamontology.org/{}", row.accession),
-        synonyms: serde_json::from_value(row.synonyms).unwrap_or_default(),
-        uri: row.uri,
-        accession: row.accession,
-        branch: row.branch,
-        label: row.label,
-        definition: row.definition,
-        parent,
+        synonyms: serde_json::from_value(row.synonyms.clone()).unwrap_or_default(),
+        uri: row.uri.clone(),
+        accession: row.accession.clone(),
+        branch: row.branch.clone(),
+        label: row.label.clone(),
+        definition: row.definition.clone(),
+        parent: parent.map(|(accession, label)| ParentRef {
+            accession: accession.clone(),
+            label: label.clone(),
+        }),
         is_obsolete: row.is_obsolete,
-        edam_version: row.edam_version,
-    }))
+        edam_version: row.edam_version.clone(),
+    };
+    serde_json::to_vec(&detail).unwrap_or_default().into()
 }
 
 #[derive(OpenApi)]

@@ -46,7 +46,12 @@ pub struct IndexedTerm {
     pub parent: Option<(String, String)>,
     pub sort_order: i32,
     norm_label: String,
+    norm_accession: String,
     norm_synonyms: Vec<String>,
+    /// This term as an API list item and as a picker hit, serialised once when the index is built and
+    /// left open (no closing brace) so that a matched synonym can be appended.
+    item_json: Box<str>,
+    hit_json: Box<str>,
 }
 
 /// One search result.
@@ -68,6 +73,11 @@ pub struct Hit {
 pub struct EdamIndex {
     /// Non-obsolete terms ordered by (branch, sort order).
     terms: Vec<IndexedTerm>,
+    /// Every term (obsolete ones included) by accession, as the detail endpoint answers it, serialised
+    /// once when the index is built.
+    details: HashMap<String, axum::body::Bytes>,
+    /// Row id → accession of the non-obsolete terms (the detail endpoint also takes a numeric id).
+    accession_by_id: HashMap<i64, String>,
     pub version: String,
 }
 
@@ -78,6 +88,18 @@ impl EdamIndex {
             .map(|r| (r.id, (r.accession.clone(), r.label.clone())))
             .collect();
         let mut versions: HashMap<String, usize> = HashMap::new();
+        let details = rows
+            .iter()
+            .map(|r| {
+                let parent = r.parent_id.and_then(|p| parents.get(&p));
+                (r.accession.clone(), super::api::detail_json(r, parent))
+            })
+            .collect();
+        let accession_by_id = rows
+            .iter()
+            .filter(|r| !r.is_obsolete)
+            .map(|r| (r.id, r.accession.clone()))
+            .collect();
         let mut terms: Vec<IndexedTerm> = rows
             .into_iter()
             .filter(|r| !r.is_obsolete)
@@ -85,8 +107,9 @@ impl EdamIndex {
                 let branch = Branch::parse(&r.branch)?;
                 *versions.entry(r.edam_version.clone()).or_default() += 1;
                 let synonyms: Vec<String> = serde_json::from_value(r.synonyms).unwrap_or_default();
-                Some(IndexedTerm {
+                let mut term = IndexedTerm {
                     norm_label: normalize(&r.label),
+                    norm_accession: r.accession.to_ascii_lowercase(),
                     norm_synonyms: synonyms.iter().map(|s| normalize(s)).collect(),
                     parent: r.parent_id.and_then(|p| parents.get(&p).cloned()),
                     id: r.id,
@@ -97,7 +120,12 @@ impl EdamIndex {
                     definition: r.definition,
                     synonyms,
                     sort_order: r.sort_order,
-                })
+                    item_json: Box::default(),
+                    hit_json: Box::default(),
+                };
+                term.item_json = open_json(&super::api::EdamItem::from_indexed(&term, None));
+                term.hit_json = open_json(&term.hit(None));
+                Some(term)
             })
             .collect();
         terms.sort_by_key(|t| (t.branch, t.sort_order));
@@ -106,7 +134,21 @@ impl EdamIndex {
             .max_by_key(|(_, n)| *n)
             .map(|(v, _)| v)
             .unwrap_or_default();
-        Self { terms, version }
+        Self {
+            terms,
+            details,
+            accession_by_id,
+            version,
+        }
+    }
+
+    /// The detail of a term by accession (obsolete ones included), or by the row id of a non-obsolete
+    /// term, serialised.
+    pub fn detail(&self, key: &str) -> Option<axum::body::Bytes> {
+        self.details.get(key).cloned().or_else(|| {
+            let id = key.parse::<i64>().ok()?;
+            self.details.get(self.accession_by_id.get(&id)?).cloned()
+        })
     }
 
     pub async fn load(db: &DatabaseConnection) -> Result<Self, sea_orm::DbErr> {
@@ -178,38 +220,78 @@ fn word_prefix(text: &str, q: &str) -> bool {
             .any(|(i, sep)| text[i + sep.len()..].starts_with(q))
 }
 
-/// The tier a term matches in (lower is better), and the synonym when only a synonym matched.
+/// The tier a term matches in (lower is better), and the synonym when only a synonym matched. Every
+/// tier implies that the text contains the query, so one substring search per text decides most terms.
 fn rank<'a>(t: &'a IndexedTerm, q: &str) -> Option<(u8, Option<&'a str>)> {
-    let acc = t.accession.to_ascii_lowercase();
-    if t.norm_label == q || acc == q {
-        return Some((0, None));
-    }
-    if t.norm_label.starts_with(q) || acc.starts_with(q) {
-        return Some((1, None));
-    }
-    if word_prefix(&t.norm_label, q) {
-        return Some((2, None));
-    }
-    if t.norm_label.contains(q) {
-        return Some((3, None));
+    let label_hit = t.norm_label.contains(q);
+    if label_hit || t.norm_accession.starts_with(q) {
+        if t.norm_label == q || t.norm_accession == q {
+            return Some((0, None));
+        }
+        if t.norm_label.starts_with(q) || t.norm_accession.starts_with(q) {
+            return Some((1, None));
+        }
+        return Some((if word_prefix(&t.norm_label, q) { 2 } else { 3 }, None));
     }
     // Synonyms: the best-matching one is reported.
     let mut best: Option<(u8, usize)> = None;
     for (i, s) in t.norm_synonyms.iter().enumerate() {
+        if !s.contains(q) {
+            continue;
+        }
         let tier = if s == q {
             4
         } else if s.starts_with(q) || word_prefix(s, q) {
             5
-        } else if s.contains(q) {
-            6
         } else {
-            continue;
+            6
         };
         if best.is_none_or(|(b, _)| tier < b) {
             best = Some((tier, i));
         }
     }
     best.map(|(tier, i)| (tier, t.synonyms.get(i).map(String::as_str)))
+}
+
+/// A value serialised as a JSON object without its closing brace.
+fn open_json(value: &impl Serialize) -> Box<str> {
+    let mut json = serde_json::to_string(value).unwrap_or_else(|_| "{".to_string());
+    json.pop();
+    json.into_boxed_str()
+}
+
+/// Which pre-serialised form of the terms a JSON array is made of.
+#[derive(Clone, Copy)]
+pub enum JsonForm {
+    /// `EdamItem`, the API list.
+    Item,
+    /// `Hit`, the pickers' search.
+    Hit,
+}
+
+/// A JSON array of terms from their pre-serialised forms, each with its matched synonym when given.
+pub fn json_array<'a>(
+    form: JsonForm,
+    terms: impl IntoIterator<Item = (&'a IndexedTerm, Option<&'a str>)>,
+) -> String {
+    let mut out = String::with_capacity(4096);
+    out.push('[');
+    for (i, (t, synonym)) in terms.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(match form {
+            JsonForm::Item => &t.item_json,
+            JsonForm::Hit => &t.hit_json,
+        });
+        if let Some(s) = synonym {
+            out.push_str(",\"matched_synonym\":");
+            out.push_str(&serde_json::to_string(s).unwrap_or_else(|_| "null".into()));
+        }
+        out.push('}');
+    }
+    out.push(']');
+    out
 }
 
 impl IndexedTerm {

@@ -11,11 +11,40 @@ use super::{CspNonce, RequestId, client};
 use crate::config::Config;
 use std::sync::Arc;
 
-/// The external origins the content-security policy allows for images (logo, favicon).
-#[derive(Clone)]
-pub struct ImgOrigins(pub Arc<Vec<String>>);
-
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Stands for the request's nonce in the policies computed at start-up.
+const NONCE_MARK: &str = "{nonce}";
+
+/// What the edge middleware needs, computed once at start-up: the configuration, the two policies (with
+/// a mark where each request's nonce goes) and the HSTS value.
+pub struct Edge {
+    config: Arc<Config>,
+    csp: String,
+    csp_docs: String,
+    hsts: Option<HeaderValue>,
+}
+
+impl Edge {
+    pub fn new(config: Arc<Config>, img_origins: &[String]) -> Arc<Self> {
+        let dev = config.is_dev();
+        let hsts = (config.hsts_seconds > 0)
+            .then(|| {
+                HeaderValue::from_str(&format!(
+                    "max-age={}; includeSubDomains; preload",
+                    config.hsts_seconds
+                ))
+                .ok()
+            })
+            .flatten();
+        Arc::new(Self {
+            csp: content_security_policy(NONCE_MARK, "/", img_origins, dev),
+            csp_docs: content_security_policy(NONCE_MARK, "/api/docs/", img_origins, dev),
+            hsts,
+            config,
+        })
+    }
+}
 
 fn acceptable_request_id(v: &str) -> bool {
     !v.is_empty()
@@ -24,29 +53,19 @@ fn acceptable_request_id(v: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
-/// Gives every request an id: the one a trusted proxy sent (when well-formed), or a new UUID. The id is
-/// put back on the request (for logs and error bodies) and on the response.
-pub async fn request_id(
-    State(config): State<Arc<Config>>,
-    mut req: Request,
-    next: Next,
-) -> Response {
+/// The request's id: the one a trusted proxy sent (when well-formed), or a new UUID.
+fn request_id_of(req: &Request, config: &Config) -> String {
     let incoming = req
         .headers()
         .get(&REQUEST_ID)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| acceptable_request_id(v))
-        .map(str::to_string);
-    let id = match incoming {
-        Some(id) if client::from_trusted_proxy(req.extensions(), &config.forwarded_allow_ips) => id,
+        .filter(|v| acceptable_request_id(v));
+    match incoming {
+        Some(id) if client::from_trusted_proxy(req.extensions(), &config.forwarded_allow_ips) => {
+            id.to_string()
+        }
         _ => uuid::Uuid::new_v4().to_string(),
-    };
-    let value = HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
-    req.headers_mut().insert(REQUEST_ID, value.clone());
-    req.extensions_mut().insert(RequestId(id));
-    let mut resp = next.run(req).await;
-    resp.headers_mut().insert(REQUEST_ID, value);
-    resp
+    }
 }
 
 fn new_nonce() -> String {
@@ -63,7 +82,7 @@ pub fn content_security_policy(
     img_origins: &[String],
     dev: bool,
 ) -> String {
-    let docs_page = path == "/api/docs/" || path == "/api/redoc/";
+    let docs_page = is_docs_page(path);
     let style_src = if docs_page {
         "style-src 'self' 'unsafe-inline'".to_string()
     } else {
@@ -94,26 +113,52 @@ pub fn content_security_policy(
     policy.join("; ")
 }
 
-/// Adds the nonce to the request (templates read it) and the security headers to the response.
-pub async fn security_headers(
-    State(config): State<Arc<Config>>,
-    State(ImgOrigins(img_origins)): State<ImgOrigins>,
-    mut req: Request,
-    next: Next,
-) -> Response {
-    let nonce = new_nonce();
-    let path = req.uri().path().to_string();
+fn is_docs_page(path: &str) -> bool {
+    path == "/api/docs/" || path == "/api/redoc/"
+}
+
+/// The tracing target of the access log: `RUST_LOG=info,access=off` silences it like `LOG_REQUESTS=false`.
+pub const ACCESS_LOG_TARGET: &str = "access";
+
+/// The outermost layer, one function so that a request pays for one layer instead of four: gives the
+/// request its id (on the request for logs and error bodies, and on the response), opens the span
+/// that ties the request's log lines together, adds the CSP nonce (templates read it) and the security
+/// headers, and writes the access line (outside the span, so it carries its fields once).
+pub async fn edge(State(edge): State<Arc<Edge>>, mut req: Request, next: Next) -> Response {
+    let config = &edge.config;
+    let id = request_id_of(&req, config);
+    let id_value =
+        HeaderValue::from_str(&id).unwrap_or_else(|_| HeaderValue::from_static("invalid"));
+    let access =
+        config.log_requests && tracing::enabled!(target: ACCESS_LOG_TARGET, tracing::Level::INFO);
+    let started = access.then(std::time::Instant::now);
+    let method = req.method().clone();
+    let docs_page = is_docs_page(req.uri().path());
+    let path = access.then(|| req.uri().path().to_owned());
+    // Only the path: query strings and headers may carry credentials. (Fields are evaluated only when
+    // the span is enabled.)
+    let span = tracing::info_span!("request", method = %method, path = %req.uri().path(), request_id = %id);
     let https = client::is_https(
         req.headers(),
         req.extensions(),
         &config.forwarded_allow_ips,
         req.uri(),
     );
-    req.extensions_mut().insert(CspNonce(nonce.clone()));
-    let mut resp = next.run(req).await;
+    let nonce = new_nonce();
+    let csp = if docs_page { &edge.csp_docs } else { &edge.csp }.replace(NONCE_MARK, &nonce);
+    req.headers_mut().insert(REQUEST_ID, id_value.clone());
+    req.extensions_mut().insert(CspNonce(nonce));
+    req.extensions_mut().insert(RequestId(id.clone()));
+    span.in_scope(
+        || tracing::debug!(headers = %scrubbed_headers(req.headers()), "request headers"),
+    );
+    let mut resp = tracing::Instrument::instrument(next.run(req), span.clone()).await;
+    if resp.status().is_server_error() {
+        span.in_scope(|| tracing::error!(status = resp.status().as_u16(), "response failed"));
+    }
     let h = resp.headers_mut();
+    h.insert(REQUEST_ID, id_value);
     // A handler that set its own (stricter) policy keeps it: the media files do.
-    let csp = content_security_policy(&nonce, &path, &img_origins, config.is_dev());
     if !h.contains_key(header::CONTENT_SECURITY_POLICY)
         && let Ok(v) = HeaderValue::from_str(&csp)
     {
@@ -136,14 +181,19 @@ pub async fn security_headers(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    if https
-        && config.hsts_seconds > 0
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "max-age={}; includeSubDomains; preload",
-            config.hsts_seconds
-        ))
-    {
-        h.insert(header::STRICT_TRANSPORT_SECURITY, v);
+    if https && let Some(hsts) = &edge.hsts {
+        h.insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
+    if let Some(started) = started {
+        let latency_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+        tracing::info!(
+            target: ACCESS_LOG_TARGET,
+            method = %method,
+            path = %path.as_deref().unwrap_or_default(),
+            status = resp.status().as_u16(),
+            latency_ms,
+            request_id = %id
+        );
     }
     resp
 }
@@ -191,34 +241,42 @@ pub fn host_allowed(host: &str, allowed: &[String]) -> bool {
     })
 }
 
-/// In production, requests must name an allowed host (`ALLOWED_HOSTS`), so links built from the Host
-/// header cannot be poisoned. Health probes (which use the container's own address) are exempt.
-pub async fn allowed_host(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> Response {
+/// The checks every request passes before any handler, in one layer (inside the error renderer, so their
+/// refusals get the envelope or the error page):
+/// - a NUL byte in the path or the query (`%00`; the URI itself cannot carry a raw one) is refused with
+///   a 400: PostgreSQL refuses NUL in text, and no identifier or filter value of ours contains one;
+/// - in production, requests must name an allowed host (`ALLOWED_HOSTS`), so links built from the Host
+///   header cannot be poisoned;
+/// - in production, a request that arrived over plain HTTP (directly, or as a trusted proxy reports it
+///   in `X-Forwarded-Proto`) is sent to the same URL on https with a 301, unless
+///   `SECURE_SSL_REDIRECT=false`. Runs after the Host check, so the redirect only names an allowed host.
+///
+/// Health probes (which use the container's own address, on the plain port) are exempt from the last two.
+pub async fn guard(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> Response {
     use axum::response::IntoResponse;
-    if !cfg.is_dev() && !req.uri().path().starts_with("/health/") {
-        let host = req
-            .headers()
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok());
-        if let Some(host) = host
-            && !host_allowed(host, &cfg.allowed_hosts)
-        {
-            return crate::error::AppError::BadRequest("Invalid Host header.".into())
-                .into_response();
-        }
+    let has_nul = req
+        .uri()
+        .path_and_query()
+        .is_some_and(|p| p.as_str().as_bytes().windows(3).any(|w| w == b"%00"));
+    if has_nul {
+        return crate::error::AppError::BadRequest(
+            "The URL must not contain NUL characters.".into(),
+        )
+        .into_response();
     }
-    next.run(req).await
-}
-
-/// In production, a request that arrived over plain HTTP (directly, or as a trusted proxy reports it in
-/// `X-Forwarded-Proto`) is sent to the same URL on https with a 301, unless `SECURE_SSL_REDIRECT=false`.
-/// Health probes are exempt so that probes on the plain port keep working. Runs after the Host check, so
-/// the redirect only ever names an allowed host.
-pub async fn https_redirect(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> Response {
-    use axum::response::IntoResponse;
-    if cfg.is_dev()
-        || !cfg.secure_ssl_redirect
-        || req.uri().path().starts_with("/health/")
+    if cfg.is_dev() || req.uri().path().starts_with("/health/") {
+        return next.run(req).await;
+    }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok());
+    if let Some(host) = host
+        && !host_allowed(host, &cfg.allowed_hosts)
+    {
+        return crate::error::AppError::BadRequest("Invalid Host header.".into()).into_response();
+    }
+    if !cfg.secure_ssl_redirect
         || client::is_https(
             req.headers(),
             req.extensions(),
@@ -228,6 +286,12 @@ pub async fn https_redirect(State(cfg): State<Arc<Config>>, req: Request, next: 
     {
         return next.run(req).await;
     }
+    https_redirect(&cfg, &req)
+}
+
+/// The 301 to the same URL on https.
+fn https_redirect(cfg: &Config, req: &Request) -> Response {
+    use axum::response::IntoResponse;
     let host = req
         .headers()
         .get(header::HOST)
@@ -256,24 +320,6 @@ pub async fn https_redirect(State(cfg): State<Arc<Config>>, req: Request, next: 
             .into_response(),
         Err(_) => crate::error::AppError::BadRequest("Invalid Host header.".into()).into_response(),
     }
-}
-
-/// A NUL byte in the path or the query (`%00`; the URI itself cannot carry a raw one) is refused with a
-/// 400 before any handler runs: PostgreSQL refuses NUL in text, and no identifier or filter value of
-/// ours contains one. One check here instead of one in every extractor.
-pub async fn reject_nul(req: Request, next: Next) -> Response {
-    use axum::response::IntoResponse;
-    let has_nul = req
-        .uri()
-        .path_and_query()
-        .is_some_and(|p| p.as_str().as_bytes().windows(3).any(|w| w == b"%00"));
-    if has_nul {
-        return crate::error::AppError::BadRequest(
-            "The URL must not contain NUL characters.".into(),
-        )
-        .into_response();
-    }
-    next.run(req).await
 }
 
 #[cfg(test)]

@@ -55,6 +55,43 @@ async fn migration_state_is_read_once_then_each_probe_only_pings() {
     assert_eq!(r.json(), ok());
 }
 
+/// Probes that overlap share one check; each still gets its own complete answer, and once the database
+/// is gone no probe is answered from a check that had finished before.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn overlapping_probes_share_a_check_and_all_get_its_answer() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let burst = |expected: StatusCode| {
+        let app = app.clone();
+        async move {
+            let mut probes = tokio::task::JoinSet::new();
+            for _ in 0..64 {
+                let app = app.clone();
+                probes.spawn(async move {
+                    let r = app.get("/health/ready/").await;
+                    (r.status, r.json(), r.header("cache-control"))
+                });
+            }
+            let mut answered = 0;
+            while let Some(joined) = probes.join_next().await {
+                let (status, body, cache) = joined.expect("probe task");
+                assert_eq!(status, expected);
+                let want = if expected == StatusCode::OK {
+                    ok()
+                } else {
+                    degraded()
+                };
+                assert_eq!(body, want);
+                assert_eq!(cache, "no-store");
+                answered += 1;
+            }
+            assert_eq!(answered, 64);
+        }
+    };
+    burst(StatusCode::OK).await;
+    app.state.db.close_by_ref().await.expect("close pool");
+    burst(StatusCode::SERVICE_UNAVAILABLE).await;
+}
+
 #[tokio::test]
 async fn not_ready_within_a_second_when_the_database_is_gone() {
     let app = TestApp::new().await;
