@@ -89,6 +89,16 @@ pub fn router(state: AppState) -> Router {
 /// The application with extra `/api/v1` routes merged in (tests use this to exercise API plumbing
 /// through the real layers before the domain endpoints exist).
 pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
+    router_with_extra(state, extra_v1, Router::new())
+}
+
+/// The application with extra `/api/v1` routes and extra page routes merged in (tests use the latter to
+/// drive the form-security kit — CSRF, captcha — through the real layers before the form pages exist).
+pub fn router_with_extra(
+    state: AppState,
+    extra_v1: Router<AppState>,
+    extra_pages: Router<AppState>,
+) -> Router {
     let (documented, paths) = documented_routes(&state).split_for_parts();
     let doc = crate::api::openapi::document(&state.config, paths);
     let mut routes = Router::new()
@@ -97,6 +107,8 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
         .route("/about/", get(crate::web::pages::about))
         .merge(crate::edam::api::page_routes())
         .merge(crate::submissions::logo::routes())
+        .merge(crate::web::captcha::routes(&state))
+        .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));
     if extra_v1.has_routes() {
@@ -117,6 +129,10 @@ pub fn router_with_api(state: AppState, extra_v1: Router<AppState>) -> Router {
             Duration::from_secs(60),
         ))
         .layer(CatchPanicLayer::new())
+        .layer(from_fn_with_state(
+            state.csrf.clone(),
+            crate::web::csrf::issue,
+        ))
         .layer(from_fn_with_state(state.config.clone(), security::guard))
         .layer(from_fn_with_state(
             state.templates.clone(),

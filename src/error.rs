@@ -13,6 +13,9 @@ pub enum AppError {
     Validation(Value),
     #[error("{0}")]
     Forbidden(String),
+    /// A form submitted without a valid CSRF token (see `web::csrf`): 403 with a message saying what to do.
+    #[error("{}", .0.message())]
+    Csrf(crate::web::csrf::CsrfFailure),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -76,7 +79,7 @@ impl AppError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Validation(_) => StatusCode::BAD_REQUEST,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::Csrf(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
@@ -136,6 +139,10 @@ impl IntoResponse for AppError {
                 info.message = m.clone();
             }
             Self::Unavailable(m) => info.message = m.clone(),
+            Self::Csrf(failure) => {
+                info.code = "csrf_failed";
+                info.message = failure.message().into();
+            }
             Self::Validation(details) => {
                 info.code = "validation_error";
                 info.message = "Invalid input.".into();

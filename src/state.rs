@@ -26,6 +26,10 @@ pub struct AppState {
     pub clock: Arc<dyn crate::jobs::Clock>,
     /// The readiness checks (one at a time; probes meanwhile share its outcome).
     pub readiness: Arc<crate::health::Readiness>,
+    /// The ALTCHA captcha's settings and key.
+    pub captcha: Arc<crate::web::captcha::Captcha>,
+    /// The CSRF key and cookie settings.
+    pub csrf: Arc<crate::web::csrf::Csrf>,
 }
 
 impl AppState {
@@ -39,6 +43,8 @@ impl AppState {
         let limiter =
             Limiter::new(&config.rate_limits, redis.clone()).map_err(anyhow::Error::msg)?;
         Ok(Self {
+            captcha: Arc::new(crate::web::captcha::Captcha::new(&config)),
+            csrf: Arc::new(crate::web::csrf::Csrf::new(&config)),
             limiter: Arc::new(limiter),
             img_origins: Arc::new(crate::web::templates::image_origins(&config)),
             config: Arc::new(config),
@@ -81,6 +87,12 @@ impl FromRef<AppState> for Arc<Templates> {
 impl FromRef<AppState> for Arc<Assets> {
     fn from_ref(s: &AppState) -> Self {
         s.assets.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<crate::web::csrf::Csrf> {
+    fn from_ref(s: &AppState) -> Self {
+        s.csrf.clone()
     }
 }
 

@@ -20,6 +20,7 @@ pub struct SiteConfig {
     pub uploads: UploadsSection,
     pub submission: SubmissionSection,
     pub catalogue: CatalogueSection,
+    pub captcha: CaptchaSection,
     /// Cron expressions overriding the built-in schedules, by schedule name (`"off"` disables one).
     pub schedules: std::collections::BTreeMap<String, String>,
 }
@@ -129,6 +130,8 @@ pub struct FeaturesSection {
     pub biotools_prefill: bool,
     pub edam_annotations: bool,
     pub catalogue: bool,
+    /// ALTCHA proof-of-work captcha on the public forms; off → verification always passes.
+    pub captcha: bool,
 }
 
 impl Default for FeaturesSection {
@@ -137,6 +140,26 @@ impl Default for FeaturesSection {
             biotools_prefill: true,
             edam_annotations: true,
             catalogue: true,
+            captcha: true,
+        }
+    }
+}
+
+/// The ALTCHA challenge (`GET /captcha/`): how hard it is and how long it may be used.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaptchaSection {
+    /// Upper bound of the secret number; the browser tries on average half as many hashes.
+    pub max_number: u64,
+    /// Minutes from issuing a challenge until its solution is refused as expired.
+    pub expires_minutes: u32,
+}
+
+impl Default for CaptchaSection {
+    fn default() -> Self {
+        Self {
+            max_number: 100_000,
+            expires_minutes: 20,
         }
     }
 }

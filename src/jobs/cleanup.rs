@@ -1,5 +1,6 @@
 //! `drafts.cleanup`: the daily removal of stale server-side state — staff sessions that expired more than
-//! a day ago. (Browser-side form drafts expire in the browser; submissions are never touched.)
+//! a day ago, and captcha solutions whose challenge has expired. (Browser-side form drafts expire in the
+//! browser; submissions are never touched.)
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
@@ -37,6 +38,8 @@ impl Job for DraftsCleanupJob {
     async fn run(&self, ctx: &JobContext, _job: &JobRun) -> Result<(), JobError> {
         let n = remove_stale_sessions(&ctx.db, ctx.clock.now()).await?;
         tracing::info!(removed = n, "stale sessions removed");
+        let n = crate::web::captcha::store::delete_expired(&ctx.db, ctx.clock.now()).await?;
+        tracing::info!(removed = n, "expired captcha solutions removed");
         Ok(())
     }
 }

@@ -2,7 +2,9 @@
 //! error pages and the page context the layout needs.
 
 pub mod assets;
+pub mod captcha;
 pub mod client;
+pub mod csrf;
 pub mod errors;
 pub mod pages;
 pub mod rate_limit;
@@ -33,6 +35,9 @@ pub struct PageContext {
     pub path: String,
     pub csp_nonce: String,
     pub request_id: String,
+    /// The request's CSRF token, created only if a template or handler asks for it.
+    #[serde(skip)]
+    pub csrf: Option<csrf::CsrfSlot>,
 }
 
 impl PageContext {
@@ -49,6 +54,7 @@ impl PageContext {
                 .get::<RequestId>()
                 .map(|r| r.0.clone())
                 .unwrap_or_default(),
+            csrf: parts.extensions.get::<csrf::CsrfSlot>().cloned(),
         }
     }
 }

@@ -61,6 +61,9 @@ pub enum Policy {
     /// Anonymous API calls such as `POST /api/v1/submissions/`, keyed on the client address
     /// (`RATE_LIMIT_API_ANON`, default 10/m).
     ApiAnon,
+    /// Captcha challenges (`GET /captcha/`), keyed on the client address (`RATE_LIMIT_CHALLENGE`,
+    /// default 60/h).
+    Challenge,
 }
 
 impl Policy {
@@ -68,6 +71,7 @@ impl Policy {
         match self {
             Self::Api => "api",
             Self::ApiAnon => "api_anon",
+            Self::Challenge => "challenge",
         }
     }
 }
@@ -86,6 +90,7 @@ struct RedisBackend {
 pub struct Limiter {
     api: RateSpec,
     api_anon: RateSpec,
+    challenge: RateSpec,
     backend: Backend,
 }
 
@@ -115,6 +120,8 @@ impl Limiter {
             api: RateSpec::parse(&limits.api).map_err(|e| format!("RATE_LIMIT_API: {e}"))?,
             api_anon: RateSpec::parse(&limits.api_anon)
                 .map_err(|e| format!("RATE_LIMIT_API_ANON: {e}"))?,
+            challenge: RateSpec::parse(&limits.challenge)
+                .map_err(|e| format!("RATE_LIMIT_CHALLENGE: {e}"))?,
             backend,
         })
     }
@@ -123,6 +130,7 @@ impl Limiter {
         match policy {
             Policy::Api => self.api,
             Policy::ApiAnon => self.api_anon,
+            Policy::Challenge => self.challenge,
         }
     }
 
@@ -239,12 +247,32 @@ pub async fn anonymous_layer(
     req: Request,
     next: Next,
 ) -> Response {
+    limit_by_address(Policy::ApiAnon, &config, &limiter, req, next).await
+}
+
+/// Middleware for `GET /captcha/`: limits each client address under [`Policy::Challenge`].
+pub async fn challenge_layer(
+    State(config): State<Arc<Config>>,
+    State(limiter): State<Arc<Limiter>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    limit_by_address(Policy::Challenge, &config, &limiter, req, next).await
+}
+
+async fn limit_by_address(
+    policy: Policy,
+    config: &Config,
+    limiter: &Limiter,
+    req: Request,
+    next: Next,
+) -> Response {
     let ip = crate::web::client::client_ip_from(
         req.headers(),
         req.extensions(),
         &config.forwarded_allow_ips,
     );
-    match limiter.check(Policy::ApiAnon, &anonymous_key(ip)).await {
+    match limiter.check(policy, &anonymous_key(ip)).await {
         Ok(()) => next.run(req).await,
         Err(e) => e.into_response(),
     }

@@ -68,6 +68,12 @@ impl Templates {
         let asset_urls = assets.clone();
         env.add_function("static", move |path: String| asset_urls.template_url(&path));
         env.add_global("site", Value::from_serialize(site_globals(config, &assets)));
+        env.add_function("csrf_field", |state: &minijinja::State| {
+            csrf_slot(state).map(|slot| Value::from_safe_string(slot.field_html()))
+        });
+        env.add_function("csrf_token", |state: &minijinja::State| {
+            csrf_slot(state).map(|slot| Value::from(slot.token()))
+        });
         Self { env }
     }
 
@@ -83,9 +89,24 @@ impl Templates {
         page: &crate::web::PageContext,
         ctx: Value,
     ) -> Result<String, minijinja::Error> {
-        let merged = context! { request => Value::from_serialize(page), ..ctx };
+        let csrf = page.csrf.clone().map(Value::from_object);
+        let merged = context! { request => Value::from_serialize(page), csrf_slot => csrf, ..ctx };
         self.render(name, merged)
     }
+}
+
+/// The current request's CSRF slot (put into the context by `render_page`). A form rendered outside a
+/// page request could never be submitted, so that is a template error rather than an empty field.
+fn csrf_slot(state: &minijinja::State) -> Result<crate::web::csrf::CsrfSlot, minijinja::Error> {
+    state
+        .lookup("csrf_slot")
+        .and_then(|v| v.downcast_object_ref::<crate::web::csrf::CsrfSlot>().cloned())
+        .ok_or_else(|| {
+            minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                "csrf_field()/csrf_token() need a page request under the CSRF middleware",
+            )
+        })
 }
 
 fn site_globals(config: &Config, assets: &Assets) -> SiteGlobals {
