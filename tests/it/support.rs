@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
 use http_body_util::BodyExt;
 use sea_orm::{ConnectionTrait, Database, DbBackend, Statement};
-use service_registry::app::{AppState, router_with_api};
+use service_registry::app::{AppState, router_with_extra};
 use service_registry::config::{Config, DatabaseConfig, EnvSource, Overrides};
 use std::path::PathBuf;
 use tempfile::TempDir;
@@ -164,6 +164,16 @@ impl TestApp {
 
     /// An app whose configuration has these extra environment variables and these extra `/api/v1` routes.
     pub async fn build(extra_env: &[(&str, &str)], extra_api: Router<AppState>) -> Self {
+        Self::build_with(extra_env, extra_api, Router::new()).await
+    }
+
+    /// Like [`TestApp::build`], with extra page routes merged in beside the real ones (test-only
+    /// handlers that exercise the form-security kit through every layer).
+    pub async fn build_with(
+        extra_env: &[(&str, &str)],
+        extra_api: Router<AppState>,
+        extra_pages: Router<AppState>,
+    ) -> Self {
         let db = TestDb::new().await;
         service_registry::app::prepare_database(&db.cfg, db.search_path.as_deref())
             .await
@@ -173,7 +183,7 @@ impl TestApp {
         config.database = db.cfg.clone();
         let conn = db.connect().await;
         let state = AppState::build(config, conn).await.expect("state");
-        let router = router_with_api(state.clone(), extra_api);
+        let router = router_with_extra(state.clone(), extra_api, extra_pages);
         Self { db, state, router }
     }
 
