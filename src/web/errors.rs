@@ -62,12 +62,17 @@ pub async fn render_errors(
     }
     let info = info.unwrap_or_else(|| default_info(status));
     let (mut parts, _) = resp.into_parts();
+    let retry_after = parts
+        .headers
+        .get(header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
     parts.headers.remove(header::CONTENT_TYPE);
     parts.headers.remove(header::CONTENT_LENGTH);
     let body = if api {
         api_body(status, &info, &request_id)
     } else {
-        html_body(&templates, status, &info, &page)
+        html_body(&templates, status, &info, &page, retry_after)
     };
     let (new_parts, new_body) = body.into_parts();
     for (k, v) in new_parts.headers.iter() {
@@ -93,11 +98,13 @@ fn html_body(
     status: StatusCode,
     info: &ErrorInfo,
     page: &PageContext,
+    retry_after: Option<u64>,
 ) -> Response {
     let ctx = context! {
         status => status.as_u16(),
         reason => status.canonical_reason().unwrap_or("Error"),
         message => info.message,
+        retry_after => retry_after.map(wait_text),
     };
     match templates.render_page("errors/error.html", page, ctx) {
         Ok(html) => Html(html).into_response(),
@@ -112,5 +119,26 @@ fn html_body(
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             r
         }
+    }
+}
+
+/// How long to wait, in words, for the 429 and 503 pages ("30 seconds", "about 5 minutes").
+fn wait_text(secs: u64) -> String {
+    match secs {
+        0 | 1 => "a second".into(),
+        2..=119 => format!("{secs} seconds"),
+        120..=7199 => format!("about {} minutes", secs.div_ceil(60)),
+        _ => format!("about {} hours", secs.div_ceil(3600)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn wait_texts() {
+        assert_eq!(super::wait_text(1), "a second");
+        assert_eq!(super::wait_text(45), "45 seconds");
+        assert_eq!(super::wait_text(3599), "about 60 minutes");
+        assert_eq!(super::wait_text(36_000), "about 10 hours");
     }
 }

@@ -100,7 +100,10 @@ impl Templates {
 fn csrf_slot(state: &minijinja::State) -> Result<crate::web::csrf::CsrfSlot, minijinja::Error> {
     state
         .lookup("csrf_slot")
-        .and_then(|v| v.downcast_object_ref::<crate::web::csrf::CsrfSlot>().cloned())
+        .and_then(|v| {
+            v.downcast_object_ref::<crate::web::csrf::CsrfSlot>()
+                .cloned()
+        })
         .ok_or_else(|| {
             minijinja::Error::new(
                 minijinja::ErrorKind::InvalidOperation,

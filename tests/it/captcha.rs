@@ -21,7 +21,10 @@ fn solve(c: &Value) -> (u64, String) {
     let number = (0..=max)
         .find(|n| hex::encode(Sha256::digest(format!("{salt}{n}"))) == target)
         .expect("solvable within maxNumber");
-    (number, payload(c, number, c["signature"].as_str().unwrap_or("")))
+    (
+        number,
+        payload(c, number, c["signature"].as_str().unwrap_or("")),
+    )
 }
 
 fn payload(c: &Value, number: u64, signature: &str) -> String {
@@ -71,7 +74,10 @@ async fn the_challenge_has_the_altcha_shape_and_is_never_cached() {
     assert!(!random.is_empty() && random.bytes().all(|b| b.is_ascii_hexdigit()));
     let expires: i64 = expires.parse().expect("unix seconds");
     let in_minutes = (expires - chrono::Utc::now().timestamp()) / 60;
-    assert!((19..=20).contains(&in_minutes), "expires in {in_minutes} min");
+    assert!(
+        (19..=20).contains(&in_minutes),
+        "expires in {in_minutes} min"
+    );
     // Each call is a new challenge.
     assert_ne!(f.app.get("/captcha/").await.json()["salt"], c["salt"]);
 }
@@ -94,7 +100,11 @@ async fn a_missing_captcha_is_refused() {
     let f = form_app(SITE, &[]).await;
     let r = submit(&f, None).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert!(r.text().contains("Please complete the captcha"), "{}", r.text());
+    assert!(
+        r.text().contains("Please complete the captcha"),
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]
@@ -192,12 +202,27 @@ async fn expired_solutions_are_cleaned_up() {
     let now = chrono::Utc::now();
     for c in [state.captcha.challenge(now), state.captcha.challenge(now)] {
         let (_, p) = solve(&to_value(&c));
-        state.captcha.verify(&state.db, Some(&p), now).await.expect("first use");
+        state
+            .captcha
+            .verify(&state.db, Some(&p), now)
+            .await
+            .expect("first use");
     }
-    assert_eq!(store::delete_expired(&state.db, now).await.expect("delete"), 0);
+    assert_eq!(
+        store::delete_expired(&state.db, now).await.expect("delete"),
+        0
+    );
     let later = now + chrono::Duration::minutes(21);
-    assert_eq!(store::delete_expired(&state.db, later).await.expect("delete"), 2);
-    let left = store::solution::Entity::find().count(&state.db).await.expect("count");
+    assert_eq!(
+        store::delete_expired(&state.db, later)
+            .await
+            .expect("delete"),
+        2
+    );
+    let left = store::solution::Entity::find()
+        .count(&state.db)
+        .await
+        .expect("count");
     assert_eq!(left, 0);
 }
 
@@ -211,7 +236,13 @@ async fn the_challenge_endpoint_is_rate_limited() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     let retry: u64 = r.header("retry-after").parse().expect("Retry-After");
     assert!((1..=3600).contains(&retry));
+    // The friendly page says how long to wait (2/h: the window closes in about an hour).
     assert!(r.text().contains("Too many requests"), "{}", r.text());
+    assert!(
+        r.text().contains("Please wait about 60 minutes"),
+        "{}",
+        r.text()
+    );
 }
 
 #[tokio::test]

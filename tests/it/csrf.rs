@@ -79,7 +79,11 @@ async fn submit_with_captcha(
 ) -> Result<Response, AppError> {
     use axum::response::{Html, IntoResponse};
     let payload = form.get(captcha::FIELD).map(String::as_str);
-    match state.captcha.verify(&state.db, payload, state.clock.now()).await {
+    match state
+        .captcha
+        .verify(&state.db, payload, state.clock.now())
+        .await
+    {
         Ok(()) => Ok("accepted".into_response()),
         Err(CaptchaError::Database(e)) => Err(e.into()),
         Err(refused) => {
@@ -198,7 +202,11 @@ async fn production_cookies_are_secure() {
     )
     .await;
     let r = f.app.get("/test/form/").await;
-    assert!(r.header("set-cookie").contains("; Secure"), "{:?}", r.headers);
+    assert!(
+        r.header("set-cookie").contains("; Secure"),
+        "{:?}",
+        r.headers
+    );
 }
 
 #[tokio::test]
