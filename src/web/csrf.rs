@@ -55,8 +55,8 @@ impl CsrfFailure {
     pub fn message(self) -> &'static str {
         match self {
             Self::MissingCookie => {
-                "The form could not be verified because your browser did not send its security \
-                 cookie. Please allow cookies for this site, reload the page and submit the form again."
+                "The form could not be verified because its security cookie is missing or out of \
+                 date. Please allow cookies for this site, reload the page and submit the form again."
             }
             Self::MissingToken | Self::Mismatch => {
                 "The form could not be verified (its security token is missing or does not match). \

@@ -236,7 +236,7 @@ async fn the_header_variant_passes() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
 }
 
-const COOKIE_MESSAGE: &str = "did not send its security cookie";
+const COOKIE_MESSAGE: &str = "its security cookie is missing or out of date";
 const TOKEN_MESSAGE: &str = "its security token is missing or does not match";
 
 #[tokio::test]
