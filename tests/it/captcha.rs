@@ -146,9 +146,8 @@ async fn wrong_tampered_and_expired_solutions_are_refused() {
     assert_eq!(submit(&f, Some(&good)).await.status, StatusCode::OK);
 }
 
-#[tokio::test]
-async fn refusals_are_field_errors_in_the_api_envelope_too() {
-    let f = form_app(SITE, &[]).await;
+#[test]
+fn a_refusal_becomes_a_field_error_of_altcha() {
     let err = service_registry::error::AppError::from(CaptchaError::Expired);
     assert_eq!(err.status(), StatusCode::BAD_REQUEST);
     match err {
@@ -160,7 +159,6 @@ async fn refusals_are_field_errors_in_the_api_envelope_too() {
         }
         other => panic!("not a validation error: {other:?}"),
     }
-    drop(f);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -253,4 +251,29 @@ async fn with_the_captcha_off_forms_pass_without_it() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let r = submit(&f, Some("not even base64")).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+}
+
+#[tokio::test]
+async fn the_vendored_widgets_are_served_as_static_files() {
+    let app = crate::support::TestApp::new().await;
+    for (file, content_type) in [
+        ("vendor/altcha-2.3.0/altcha.js", "text/javascript"),
+        ("vendor/altcha-2.3.0/worker.js", "text/javascript"),
+        ("vendor/altcha-2.3.0/altcha.css", "text/css"),
+        (
+            "vendor/tom-select-2.6.2/js/tom-select.complete.min.js",
+            "text/javascript",
+        ),
+        (
+            "vendor/tom-select-2.6.2/css/tom-select.bootstrap5.min.css",
+            "text/css",
+        ),
+    ] {
+        let url = app.state.assets.url(file);
+        assert_ne!(url, format!("/static/{file}"), "{file} is not embedded");
+        let r = app.get(&url).await;
+        assert_eq!(r.status, StatusCode::OK, "{url}");
+        assert!(r.header("content-type").starts_with(content_type), "{url}");
+        assert!(r.header("cache-control").contains("immutable"), "{url}");
+    }
 }
