@@ -108,6 +108,7 @@ pub fn router_with_extra(
         .merge(crate::edam::api::page_routes())
         .merge(crate::submissions::logo::routes())
         .merge(crate::web::captcha::routes(&state))
+        .merge(crate::submissions::pages::routes())
         .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));

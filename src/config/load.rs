@@ -118,6 +118,7 @@ impl Config {
             update: rate("RATE_LIMIT_UPDATE", "20/h"),
             challenge: rate("RATE_LIMIT_CHALLENGE", "60/h"),
             validate: rate("RATE_LIMIT_VALIDATE", "120/h"),
+            recover: rate("RATE_LIMIT_RECOVER", "5/h"),
             biotools: rate("RATE_LIMIT_BIOTOOLS", "60/h"),
             api: rate("RATE_LIMIT_API", "60/m"),
             api_anon: rate("RATE_LIMIT_API_ANON", "10/m"),

@@ -45,6 +45,7 @@ pub struct RateLimits {
     pub update: String,
     pub challenge: String,
     pub validate: String,
+    pub recover: String,
     pub biotools: String,
     pub api: String,
     pub api_anon: String,

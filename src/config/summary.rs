@@ -70,6 +70,10 @@ impl Config {
                 self.rate_limits.validate.clone(),
             ),
             (
+                "RATE_LIMIT_RECOVER".into(),
+                self.rate_limits.recover.clone(),
+            ),
+            (
                 "RATE_LIMIT_BIOTOOLS".into(),
                 self.rate_limits.biotools.clone(),
             ),

@@ -57,6 +57,8 @@ pub struct IndexedTerm {
 /// One search result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Hit {
+    /// The term's row id: what a submission's `edam_topic_ids` / `edam_operation_ids` name.
+    pub id: i64,
     pub accession: String,
     pub uri: String,
     pub branch: Branch,
@@ -153,6 +155,11 @@ impl EdamIndex {
 
     pub async fn load(db: &DatabaseConnection) -> Result<Self, sea_orm::DbErr> {
         Ok(Self::from_rows(edam_term::Entity::find().all(db).await?))
+    }
+
+    /// A current (non-obsolete) term by row id.
+    pub fn by_id(&self, id: i64) -> Option<&IndexedTerm> {
+        self.terms.iter().find(|t| t.id == id)
     }
 
     pub fn len(&self) -> usize {
@@ -297,6 +304,7 @@ pub fn json_array<'a>(
 impl IndexedTerm {
     pub fn hit(&self, matched_synonym: Option<&str>) -> Hit {
         Hit {
+            id: self.id,
             accession: self.accession.clone(),
             uri: self.uri.clone(),
             branch: self.branch,

@@ -1,5 +1,6 @@
 //! `drafts.cleanup`: the daily removal of stale server-side state — staff sessions that expired more than
-//! a day ago, and captcha solutions whose challenge has expired. (Browser-side form drafts expire in the
+//! a day ago, captcha solutions whose challenge has expired, and expired `/update/` edit sessions and
+//! recovery links. (Browser-side form drafts expire in the
 //! browser; submissions are never touched.)
 
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
@@ -40,6 +41,12 @@ impl Job for DraftsCleanupJob {
         tracing::info!(removed = n, "stale sessions removed");
         let n = crate::web::captcha::store::delete_expired(&ctx.db, ctx.clock.now()).await?;
         tracing::info!(removed = n, "expired captcha solutions removed");
+        let n =
+            crate::submissions::pages::sessions::delete_expired(&ctx.db, ctx.clock.now()).await?;
+        tracing::info!(
+            removed = n,
+            "expired edit sessions and recovery links removed"
+        );
         Ok(())
     }
 }

@@ -41,7 +41,7 @@ pub struct CreatedSubmission {
     pub api_key_warning: String,
 }
 
-fn client_origin(state: &AppState, parts: &Parts) -> Origin {
+pub fn client_origin(state: &AppState, parts: &Parts) -> Origin {
     Origin {
         ip: crate::web::client::client_ip(parts, &state.config.forwarded_allow_ips)
             .map(|ip| ip.to_string()),
@@ -51,6 +51,7 @@ fn client_origin(state: &AppState, parts: &Parts) -> Origin {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_string(),
+        form_id: None,
     }
 }
 

@@ -309,3 +309,52 @@ async fn send<C: ConnectionTrait>(
     ids.push(enqueue_email(conn, &submitter, now).await?);
     Ok(ids)
 }
+
+/// A lost-key recovery link, sent only to the internal contact address stored on the registration (or
+/// to the override address on a staging system). Returns the queued job, or `None` when the
+/// registration has no address to send to.
+pub async fn notify_recovery<C: ConnectionTrait>(
+    conn: &C,
+    s: &MailSettings,
+    templates: &Templates,
+    data: &SubmissionMailData,
+    link: &str,
+    valid_minutes: i64,
+    now: DateTime<Utc>,
+) -> Result<Option<Uuid>, NotifyError> {
+    let to = s
+        .override_to
+        .clone()
+        .unwrap_or_else(|| data.internal_contact_email.trim().to_string());
+    if to.is_empty() {
+        tracing::warn!(submission = %data.id, "no internal contact e-mail: recovery link not sent");
+        return Ok(None);
+    }
+    let ctx = minijinja::context! {
+        s => Value::from_serialize(data),
+        link => link,
+        valid_minutes => valid_minutes,
+        requested_at => s.local_time(now),
+        footer => minijinja::context! {
+            organisation => s.organisation,
+            contact_email => s.contact_email,
+            website => s.website,
+            site_name => s.site_name,
+        },
+    };
+    let (text, html) = render_pair(templates, "submitter_recovery", ctx)?;
+    let mail = OutgoingEmail {
+        from: s.from.clone(),
+        to: vec![to],
+        cc: Vec::new(),
+        reply_to: Some(s.from.clone()),
+        subject: s.subject(&format!(
+            "A new key for your registration: {}",
+            data.service_name
+        )),
+        text,
+        html,
+        message_id: Some(OutgoingEmail::new_message_id(&s.from)),
+    };
+    Ok(Some(enqueue_email(conn, &mail, now).await?))
+}

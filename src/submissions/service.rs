@@ -46,6 +46,17 @@ impl<'a> Ctx<'a> {
 pub struct Origin {
     pub ip: Option<String>,
     pub user_agent: String,
+    /// The one-time id of the web form that sent this registration: claimed in the same transaction,
+    /// so the same form sent twice (a reload, a double click) registers once.
+    pub form_id: Option<String>,
+}
+
+/// How long a sent form's id is remembered.
+const FORM_ID_DAYS: i64 = 2;
+
+/// The one-time key of a web form's id.
+pub fn form_key(form_id: &str) -> String {
+    format!("form:{form_id}")
 }
 
 /// A logo change that has already passed [`super::logo::process`].
@@ -134,8 +145,17 @@ pub async fn create(
     origin: &Origin,
 ) -> Result<(SubmissionRecord, String), AppError> {
     let txn = crate::db::begin_write(ctx.db).await?;
-    let links = validate(&txn, input, None, current_year(ctx)).await?;
     let now = ctx.now();
+    if let Some(form_id) = &origin.form_id {
+        let until = now + chrono::Duration::days(FORM_ID_DAYS);
+        if !crate::web::captcha::store::claim(&txn, &form_key(form_id), until, now).await? {
+            txn.rollback().await?;
+            return Err(AppError::Conflict(
+                "This form has already been sent; the registration exists.".into(),
+            ));
+        }
+    }
+    let links = validate(&txn, input, None, current_year(ctx)).await?;
     let mut am = sub::ActiveModel {
         id: Set(Uuid::new_v4()),
         status: Set(Status::Submitted.code().into()),

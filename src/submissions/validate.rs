@@ -84,6 +84,13 @@ fn check_required(e: &mut Errors, input: &Input) {
     }
 }
 
+/// The rules of the supplied fields on their own, without the database (inline validation).
+pub fn field_rules(input: &Input, current_year: i32) -> Errors {
+    let mut e = Errors::new();
+    check_fields(&mut e, input, current_year);
+    e
+}
+
 /// The rules of single fields (each field's `rules` in the field list), through their newtypes.
 fn check_fields(e: &mut Errors, input: &Input, current_year: i32) {
     for spec in FIELDS {

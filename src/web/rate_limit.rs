@@ -64,6 +64,14 @@ pub enum Policy {
     /// Captcha challenges (`GET /captcha/`), keyed on the client address (`RATE_LIMIT_CHALLENGE`,
     /// default 60/h).
     Challenge,
+    /// Registrations through `POST /register/` (`RATE_LIMIT_SUBMIT`, default 10/h).
+    Submit,
+    /// Key entry, edit saves and deprecation under `/update/` (`RATE_LIMIT_UPDATE`, default 20/h).
+    Update,
+    /// Inline checks of one form field (`RATE_LIMIT_VALIDATE`, default 120/h).
+    Validate,
+    /// Lost-key recovery requests and links (`RATE_LIMIT_RECOVER`, default 5/h).
+    Recover,
 }
 
 impl Policy {
@@ -72,6 +80,10 @@ impl Policy {
             Self::Api => "api",
             Self::ApiAnon => "api_anon",
             Self::Challenge => "challenge",
+            Self::Submit => "submit",
+            Self::Update => "update",
+            Self::Validate => "validate",
+            Self::Recover => "recover",
         }
     }
 }
@@ -91,6 +103,10 @@ pub struct Limiter {
     api: RateSpec,
     api_anon: RateSpec,
     challenge: RateSpec,
+    submit: RateSpec,
+    update: RateSpec,
+    validate: RateSpec,
+    recover: RateSpec,
     backend: Backend,
 }
 
@@ -122,6 +138,14 @@ impl Limiter {
                 .map_err(|e| format!("RATE_LIMIT_API_ANON: {e}"))?,
             challenge: RateSpec::parse(&limits.challenge)
                 .map_err(|e| format!("RATE_LIMIT_CHALLENGE: {e}"))?,
+            submit: RateSpec::parse(&limits.submit)
+                .map_err(|e| format!("RATE_LIMIT_SUBMIT: {e}"))?,
+            update: RateSpec::parse(&limits.update)
+                .map_err(|e| format!("RATE_LIMIT_UPDATE: {e}"))?,
+            validate: RateSpec::parse(&limits.validate)
+                .map_err(|e| format!("RATE_LIMIT_VALIDATE: {e}"))?,
+            recover: RateSpec::parse(&limits.recover)
+                .map_err(|e| format!("RATE_LIMIT_RECOVER: {e}"))?,
             backend,
         })
     }
@@ -131,6 +155,10 @@ impl Limiter {
             Policy::Api => self.api,
             Policy::ApiAnon => self.api_anon,
             Policy::Challenge => self.challenge,
+            Policy::Submit => self.submit,
+            Policy::Update => self.update,
+            Policy::Validate => self.validate,
+            Policy::Recover => self.recover,
         }
     }
 
@@ -248,6 +276,17 @@ pub async fn anonymous_layer(
     next: Next,
 ) -> Response {
     limit_by_address(Policy::ApiAnon, &config, &limiter, req, next).await
+}
+
+/// Counts one call of the client behind `parts` under `policy` (for handlers that limit only some
+/// methods of a route, such as `POST /register/`).
+pub async fn check_client(
+    state: &crate::state::AppState,
+    parts: &axum::http::request::Parts,
+    policy: Policy,
+) -> Result<(), AppError> {
+    let ip = crate::web::client::client_ip(parts, &state.config.forwarded_allow_ips);
+    state.limiter.check(policy, &anonymous_key(ip)).await
 }
 
 /// Middleware for `GET /captcha/`: limits each client address under [`Policy::Challenge`].

@@ -23,6 +23,8 @@ mod mail;
 mod migrations;
 mod notifications;
 mod openapi_snapshot;
+mod public_forms;
+mod public_update;
 mod query_counts;
 mod rate_limit;
 mod reference_api;

@@ -69,6 +69,7 @@ async fn store(app: &TestApp, body: &serde_json::Value, n: usize) -> Vec<uuid::U
     let origin = Origin {
         ip: None,
         user_agent: "query-count test".into(),
+        form_id: None,
     };
     let mut ids = Vec::new();
     for i in 0..n {

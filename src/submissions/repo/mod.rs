@@ -7,7 +7,10 @@ mod reference;
 mod write;
 
 pub use list::{ListFilter, Ordering, count, page};
-pub use reference::{active_categories, active_center, active_pis, edam_terms, licenses_by_code};
+pub use reference::{
+    FormChoices, active_categories, active_center, active_pis, edam_terms, form_choices,
+    licenses_by_code, search_licenses,
+};
 pub use write::{
     DeletionAudit, change_log_of, delete, insert, insert_change_log, insert_deletion_audit,
     replace_links, row, update,

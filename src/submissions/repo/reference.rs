@@ -61,3 +61,84 @@ pub async fn licenses_by_code<C: ConnectionTrait>(
         .all(db)
         .await
 }
+
+/// What the registration form offers: every active category, centre and PI, in display order.
+pub struct FormChoices {
+    pub categories: Vec<service_category::Model>,
+    pub centers: Vec<service_center::Model>,
+    pub pis: Vec<pi::Model>,
+}
+
+pub async fn form_choices<C: ConnectionTrait>(db: &C) -> Result<FormChoices, DbErr> {
+    use sea_orm::QueryOrder;
+    let categories = service_category::Entity::find()
+        .filter(service_category::Column::IsActive.eq(true))
+        .order_by_asc(service_category::Column::Name)
+        .all(db)
+        .await?;
+    let centers = service_center::Entity::find()
+        .filter(service_center::Column::IsActive.eq(true))
+        .order_by_asc(service_center::Column::FullName)
+        .all(db)
+        .await?;
+    let pis = pi::Entity::find()
+        .filter(pi::Column::IsActive.eq(true))
+        .order_by_asc(pi::Column::LastName)
+        .order_by_asc(pi::Column::FirstName)
+        .all(db)
+        .await?;
+    Ok(FormChoices {
+        categories,
+        centers,
+        pis,
+    })
+}
+
+/// Non-deprecated licences whose SPDX id or name contains `q` (case-insensitive), best first: the
+/// exact id, then ids starting with `q`, then names starting with it, then the rest, each by id.
+pub async fn search_licenses<C: ConnectionTrait>(
+    db: &C,
+    q: &str,
+    limit: usize,
+) -> Result<Vec<spdx_license::Model>, DbErr> {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func};
+    let needle = q.trim().to_lowercase();
+    let pattern = format!(
+        "%{}%",
+        needle
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let lower = |c: spdx_license::Column| Expr::expr(Func::lower(Expr::col(c)));
+    let mut rows = spdx_license::Entity::find()
+        .filter(spdx_license::Column::IsDeprecated.eq(false))
+        .filter(
+            sea_orm::Condition::any()
+                .add(
+                    lower(spdx_license::Column::LicenseId)
+                        .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
+                )
+                .add(
+                    lower(spdx_license::Column::Name)
+                        .like(sea_orm::sea_query::LikeExpr::new(&pattern).escape('\\')),
+                ),
+        )
+        .all(db)
+        .await?;
+    let rank = |l: &spdx_license::Model| {
+        let id = l.license_id.to_lowercase();
+        if id == needle {
+            0
+        } else if id.starts_with(&needle) {
+            1
+        } else if l.name.to_lowercase().starts_with(&needle) {
+            2
+        } else {
+            3
+        }
+    };
+    rows.sort_by_cached_key(|l| (rank(l), l.license_id.to_lowercase()));
+    rows.truncate(limit);
+    Ok(rows)
+}

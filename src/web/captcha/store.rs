@@ -53,6 +53,27 @@ pub async fn record<C: ConnectionTrait>(
     Ok(rows == 1)
 }
 
+/// Claims a one-time key other than a captcha solution (e.g. `form:<id>`, a form that may be sent
+/// once) until `expires_at`: `true` for the first claim, exactly as [`record`].
+pub async fn claim<C: ConnectionTrait>(
+    conn: &C,
+    key: &str,
+    expires_at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let s = Solution {
+        challenge: key.chars().take(64).collect(),
+        expires_at,
+    };
+    record(conn, &s, now).await
+}
+
+/// Whether a one-time key has been claimed and not yet expired.
+pub async fn is_claimed<C: ConnectionTrait>(conn: &C, key: &str) -> Result<bool, DbErr> {
+    let key: String = key.chars().take(64).collect();
+    Ok(solution::Entity::find_by_id(key).one(conn).await?.is_some())
+}
+
 /// Deletes the solutions whose challenge expired before `now` (a replay of those is refused as expired
 /// anyway); returns how many.
 pub async fn delete_expired<C: ConnectionTrait>(

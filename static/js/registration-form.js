@@ -1,0 +1,152 @@
+// The registration and edit forms in the browser: searchable pickers (Tom Select), fields shown only
+// when they apply, the logo preview and size check, focus on the error summary, and the copy button of
+// the key page. The form works without this script; every rule is checked again on the server.
+(function () {
+  "use strict";
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  // Pickers fed by the server as the submitter types (EDAM terms, licences): the server ranks the
+  // results, so Tom Select keeps its order instead of filtering again.
+  function remotePicker(select) {
+    var source = select.dataset.source;
+    var isLicence = source.indexOf("/licenses/") === 0;
+    return new TomSelect(select, {
+      plugins: ["remove_button"],
+      valueField: "value",
+      labelField: "label",
+      searchField: [],
+      maxOptions: 30,
+      loadThrottle: 150,
+      placeholder: select.dataset.placeholder || "",
+      preload: false,
+      shouldLoad: function (q) { return q.trim().length > 0; },
+      score: function () { return function () { return 1; }; },
+      load: function (q, done) {
+        var sep = source.indexOf("?") >= 0 ? "&" : "?";
+        fetch(source + sep + "q=" + encodeURIComponent(q) + "&limit=30", { headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : []; })
+          .then(function (items) {
+            done(items.map(function (t) {
+              return isLicence
+                ? { value: t.id, label: t.name, accession: t.id }
+                : { value: String(t.id), label: t.label, accession: t.accession, synonym: t.matched_synonym || "" };
+            }));
+          })
+          .catch(function () { done(); });
+      },
+      onItemAdd: function () { this.setTextboxValue(""); this.clearOptions(); },
+      render: {
+        option: function (t) {
+          var extra = t.synonym ? '<div class="small text-body-secondary">matched: ' + escapeHtml(t.synonym) + "</div>" : "";
+          return '<div><span>' + escapeHtml(t.label) + '</span> <span class="small text-body-secondary">' +
+            escapeHtml(t.accession || "") + "</span>" + extra + "</div>";
+        },
+        item: function (t) {
+          var acc = t.accession || (t.$option && t.$option.dataset.accession) || "";
+          return '<div title="' + escapeHtml(acc) + '">' + escapeHtml(t.label) +
+            (acc ? ' <span class="registry-chip-id">' + escapeHtml(acc) + "</span>" : "") + "</div>";
+        },
+        no_results: function () { return '<div class="no-results">No matching terms</div>'; },
+      },
+    });
+  }
+
+  function localPicker(select) {
+    var opts = { placeholder: select.dataset.placeholder || "", maxOptions: null };
+    if (select.multiple) opts.plugins = ["remove_button"];
+    return new TomSelect(select, opts);
+  }
+
+  function setUpPickers(form) {
+    if (typeof TomSelect === "undefined") return;
+    form.querySelectorAll("select[data-picker]").forEach(function (select) {
+      var kind = select.dataset.picker;
+      if (kind === "remote") remotePicker(select);
+      else if (kind === "local") localPicker(select);
+    });
+  }
+
+  // `data-show-when="name=value"`, `"name!=value"` or `"partner"` (an associated-partner PI chosen).
+  function setUpToggles(form) {
+    var blocks = form.querySelectorAll("[data-show-when]");
+    function update() {
+      blocks.forEach(function (block) {
+        var rule = block.dataset.showWhen;
+        var show;
+        if (rule === "partner") {
+          var pis = form.querySelector("[name=responsible_pi_ids]");
+          show = !!pis && Array.prototype.some.call(pis.options, function (o) { return o.selected && o.dataset.partner === "true"; });
+        } else {
+          var negate = rule.indexOf("!=") >= 0;
+          var parts = rule.split(negate ? "!=" : "=");
+          var field = form.elements[parts[0]];
+          var value = field ? field.value : "";
+          show = negate ? value !== parts[1] : value === parts[1];
+        }
+        // A field with an error stays visible so its message can be read.
+        if (block.querySelector(".invalid-feedback")) show = true;
+        block.hidden = !show;
+      });
+    }
+    form.addEventListener("change", update);
+    update();
+  }
+
+  function setUpLogo(form) {
+    var input = form.querySelector("#id_logo");
+    var preview = form.querySelector("#logo-preview");
+    if (!input || !preview) return;
+    var errors = form.querySelector("#err-logo");
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      errors.textContent = "";
+      preview.hidden = true;
+      if (!file) return;
+      var max = Number(input.dataset.maxBytes || 0);
+      if (max && file.size > max) {
+        var div = document.createElement("div");
+        div.className = "invalid-feedback d-block";
+        div.textContent = "This file is " + (file.size / 1048576).toFixed(1) + " MB; the limit is " +
+          (max / 1048576).toFixed(0) + " MB. Please choose a smaller file.";
+        errors.appendChild(div);
+        input.value = "";
+        return;
+      }
+      preview.src = URL.createObjectURL(file);
+      preview.hidden = false;
+    });
+  }
+
+  function setUpCopy() {
+    document.querySelectorAll("[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.dataset.copy);
+        var status = document.getElementById(button.getAttribute("aria-describedby"));
+        if (!target) return;
+        var done = function () { if (status) status.textContent = "Copied to the clipboard."; };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(target.value).then(done, function () { target.select(); });
+        } else {
+          target.select();
+          if (document.execCommand("copy")) done();
+        }
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    setUpCopy();
+    var form = document.getElementById("registration-form");
+    if (!form) return;
+    setUpPickers(form);
+    setUpToggles(form);
+    setUpLogo(form);
+    var summary = document.getElementById("error-summary");
+    if (summary) summary.focus();
+  });
+})();
