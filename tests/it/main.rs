@@ -23,6 +23,7 @@ mod mail;
 mod migrations;
 mod notifications;
 mod openapi_snapshot;
+mod public_concurrency;
 mod public_forms;
 mod public_update;
 mod query_counts;

@@ -49,15 +49,18 @@ impl<'a> Browser<'a> {
 
     /// Posts URL-encoded pairs with the CSRF token added.
     pub async fn post(&mut self, path: &str, pairs: &[(String, String)]) -> TestResponse {
-        let mut ser = url::form_urlencoded::Serializer::new(String::new());
-        ser.append_pair("csrf_token", &self.token);
-        for (k, v) in pairs {
-            ser.append_pair(k, v);
-        }
+        let body = {
+            let mut ser = url::form_urlencoded::Serializer::new(String::new());
+            ser.append_pair("csrf_token", &self.token);
+            for (k, v) in pairs {
+                ser.append_pair(k, v);
+            }
+            ser.finish()
+        };
         let req = Request::post(path)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("cookie", self.cookie_header())
-            .body(Body::from(ser.finish()))
+            .body(Body::from(body))
             .expect("request");
         let r = self.app.send(req).await;
         for v in r
