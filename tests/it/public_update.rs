@@ -95,6 +95,18 @@ async fn a_key_opens_the_prefilled_form_and_an_edit_lists_its_changes() {
         "licence pre-filled"
     );
     assert!(html.contains(&id), "reference shown");
+    for shown in [
+        r#"value="2026-11-01""#,
+        r#"value="2021""#,
+        r#"value="planned" selected"#,
+    ] {
+        assert!(html.contains(shown), "pre-filled: {shown}");
+    }
+    assert!(
+        html.contains(
+            r#"id="id_survey_participation_true" name="survey_participation" value="true" checked"#
+        ) || html.contains(r#"value="false" checked"#)
+    );
 
     let mut pairs = edit_pairs(&html, &posted);
     set(

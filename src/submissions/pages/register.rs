@@ -102,7 +102,7 @@ pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
 }
 
 /// Sniffs, checks and re-encodes an uploaded logo; a refusal is an error on the logo field.
-pub async fn logo_of(
+async fn logo_of(
     state: &AppState,
     bytes: Option<Vec<u8>>,
     errors: &mut FieldErrors,
@@ -120,7 +120,7 @@ pub async fn logo_of(
 
 /// The captcha of a posted form: `Ok` when solved (and not used before), else its message on the
 /// `altcha` field. Nothing is checked when the captcha is switched off.
-pub async fn check_captcha(
+async fn check_captcha(
     state: &AppState,
     posted: &PostedForm,
     errors: &mut FieldErrors,
@@ -142,6 +142,40 @@ pub async fn check_captcha(
             Ok(())
         }
     }
+}
+
+/// A posted form checked by the domain, as far as it can be without writing: its parsed input (`None`
+/// when anything failed), every problem found (field rules, and — once the fields parse — references
+/// and cross-field rules against `stored`), the processed logo, and last the captcha (so a solution is
+/// spent only on a form that is otherwise valid).
+pub async fn check_form<T>(
+    state: &AppState,
+    posted: &PostedForm,
+    stored: Option<&super::super::repo::SubmissionRecord>,
+) -> Result<(Option<T>, FieldErrors, Option<LogoUpdate>), AppError>
+where
+    T: for<'a> TryFrom<&'a super::super::input::RawSubmission, Error = FieldErrors>
+        + std::ops::Deref<Target = super::super::input::Input>,
+{
+    let FormInput { raw, mut errors } = form::from_form(&posted.values);
+    let parsed = T::try_from(&raw);
+    match &parsed {
+        Err(e) => merge_missing(&mut errors, e),
+        Ok(input) if !errors.is_empty() => {
+            // Also the references and cross-field rules, so that one round trip shows every problem.
+            let year = current_year(state);
+            if let Err(e) = super::super::validate::validate(&state.db, input, stored, year).await {
+                merge_missing(&mut errors, &field_errors(e)?);
+            }
+        }
+        Ok(_) => {}
+    }
+    let logo = logo_of(state, posted.logo.clone(), &mut errors).await;
+    if errors.is_empty() {
+        check_captcha(state, posted, &mut errors).await?;
+    }
+    let input = parsed.ok().filter(|_| errors.is_empty());
+    Ok((input, errors, logo))
 }
 
 fn current_year(state: &AppState) -> i32 {
@@ -170,27 +204,9 @@ pub async fn submit(
     {
         return already_sent(&state, &pc);
     }
-    let FormInput { raw, mut errors } = form::from_form(&posted.values);
-    let parsed = NewSubmission::try_from(&raw);
-    match &parsed {
-        Err(e) => merge_missing(&mut errors, e),
-        Ok(input) if !errors.is_empty() => {
-            // Also the references and cross-field rules, so that one round trip shows every problem.
-            if let Err(e) =
-                super::super::validate::validate(&state.db, input, None, current_year(&state)).await
-            {
-                merge_missing(&mut errors, &field_errors(e)?);
-            }
-        }
-        Ok(_) => {}
-    }
-    let logo = logo_of(&state, posted.logo.clone(), &mut errors).await;
-    if errors.is_empty() {
-        check_captcha(&state, &posted, &mut errors).await?;
-    }
-    let input = match parsed {
-        Ok(input) if errors.is_empty() => input,
-        _ => return refused(&state, &pc, &posted.values, &errors).await,
+    let (input, errors, logo) = check_form::<NewSubmission>(&state, &posted, None).await?;
+    let Some(input) = input else {
+        return refused(&state, &pc, &posted.values, &errors).await;
     };
     let mut origin = super::super::api::client_origin(&state, &parts);
     origin.form_id = form_id;

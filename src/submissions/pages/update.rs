@@ -9,12 +9,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::super::form::{self, FormInput, FormValues};
+use super::super::form::{self, FormValues};
 use super::super::input::SubmissionPatch;
 use super::super::model::{FieldErrors, SubmissionId};
 use super::super::repo::{self, SubmissionRecord};
 use super::super::service::{self, Ctx, LogoUpdate};
-use super::register::{check_captcha, field_errors, logo_of, merge_missing};
+use super::register::{check_form, field_errors};
 use super::sessions::{self, EditGrant};
 use super::{PostedForm, page, see_other, view};
 use crate::auth::api_keys::{SubmissionScope, verify_submission_key, well_formed};
@@ -258,35 +258,19 @@ pub async fn save(
         )
         .await;
     }
-    let FormInput { raw, mut errors } = form::from_form(&posted.values);
-    let parsed = SubmissionPatch::try_from(&raw);
-    if let Err(e) = &parsed {
-        merge_missing(&mut errors, e);
-    }
-    let mut logo = logo_of(&state, posted.logo.clone(), &mut errors).await;
+    let (input, errors, mut logo) =
+        check_form::<SubmissionPatch>(&state, &posted, Some(&record)).await?;
     if logo.is_none() && posted.first("logo_remove") == "true" {
         logo = Some(LogoUpdate::Remove);
     }
-    if errors.is_empty() {
-        check_captcha(&state, &posted, &mut errors).await?;
-    }
-    let input = match parsed {
-        Ok(input) if errors.is_empty() => input,
-        _ => {
-            return edit_form(
-                &state,
-                &pc,
-                &record,
-                &grant,
-                Shown {
-                    values: &posted.values,
-                    errors: &errors,
-                    notice: None,
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await;
-        }
+    let Some(input) = input else {
+        let shown = Shown {
+            values: &posted.values,
+            errors: &errors,
+            notice: None,
+        };
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return edit_form(&state, &pc, &record, &grant, shown, status).await;
     };
     let ctx = Ctx::new(&state);
     match service::patch(&ctx, record.id(), &input, logo, ACTOR).await {
