@@ -20,6 +20,14 @@ pub const EMAIL_CONFIRM: &str = "internal_contact_email_confirm";
 
 const REQUIRED: &str = "This field is required.";
 
+/// Who registers through the form says who they are: required here (at least two characters once
+/// cleaned), though the API, used by scripts, leaves them optional.
+pub const FORM_REQUIRED: [&str; 3] = [
+    "submitter_first_name",
+    "submitter_last_name",
+    "submitter_affiliation",
+];
+
 /// The first value of a field, or `""`.
 pub fn first<'a>(values: &'a FormValues, name: &str) -> &'a str {
     values
@@ -49,8 +57,17 @@ pub fn from_form(values: &FormValues) -> FormInput {
             Kind::Text { .. } if f.name == "kpi_start_year" && planned => {
                 Value::String(String::new())
             }
-            Kind::Text { .. } | Kind::Plain { .. } if f.required && v.trim().is_empty() => {
+            Kind::Text { .. } | Kind::Plain { .. }
+                if (f.required || FORM_REQUIRED.contains(&f.name)) && v.trim().is_empty() =>
+            {
                 errors.add(f.name, REQUIRED);
+                continue;
+            }
+            Kind::Text { .. }
+                if FORM_REQUIRED.contains(&f.name)
+                    && crate::text::clean_text(v).chars().count() < 2 =>
+            {
+                errors.add(f.name, "Enter at least 2 characters.");
                 continue;
             }
             Kind::Text { .. } | Kind::Plain { .. } => Value::String(v.to_string()),
@@ -188,6 +205,10 @@ mod tests {
         );
         assert!(errors.contains_key("year_established"));
         assert!(!errors.contains_key("comments"));
+        assert!(
+            errors.contains_key("submitter_first_name"),
+            "the form asks who registers"
+        );
         assert_eq!(raw.0["service_category_ids"], serde_json::json!(["3", "4"]));
         assert_eq!(raw.0["edam_topic_ids"], serde_json::json!([]));
         assert_eq!(raw.0["is_toolbox"], serde_json::json!(true));

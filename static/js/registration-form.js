@@ -15,6 +15,7 @@
   function remotePicker(select) {
     var source = select.dataset.source;
     var isLicence = source.indexOf("/licenses/") === 0;
+    var latest = null;
     return new TomSelect(select, {
       plugins: ["remove_button"],
       valueField: "value",
@@ -22,15 +23,26 @@
       searchField: [],
       maxOptions: 30,
       loadThrottle: 150,
+      // Tom Select refreshes the options 300 ms after the last keystroke by default; a refresh still
+      // pending when an option is chosen reopens the dropdown and pulls the focus back from the next
+      // field. The server search is already throttled by loadThrottle.
+      refreshThrottle: 0,
       placeholder: select.dataset.placeholder || "",
       preload: false,
       shouldLoad: function (q) { return q.trim().length > 0; },
       score: function () { return function () { return 1; }; },
+      // Each answer replaces the options of the previous query (the chosen items stay): every option
+      // scores the same, so stale ones would otherwise be listed first. An answer to a query the
+      // submitter has typed past is dropped.
       load: function (q, done) {
+        var ts = this;
         var sep = source.indexOf("?") >= 0 ? "&" : "?";
+        latest = q;
         fetch(source + sep + "q=" + encodeURIComponent(q) + "&limit=30", { headers: { Accept: "application/json" } })
           .then(function (r) { return r.ok ? r.json() : []; })
           .then(function (items) {
+            if (q !== latest) { done(); return; }
+            ts.clearOptions();
             done(items.map(function (t) {
               return isLicence
                 ? { value: t.id, label: t.name, accession: t.id }
@@ -57,17 +69,32 @@
   }
 
   function localPicker(select) {
-    var opts = { placeholder: select.dataset.placeholder || "", maxOptions: null };
+    var opts = { placeholder: select.dataset.placeholder || "", maxOptions: null, refreshThrottle: 0 };
     if (select.multiple) opts.plugins = ["remove_button"];
     return new TomSelect(select, opts);
+  }
+
+  // Tom Select moves the label to its typing box and only hides the <select> visually: the select
+  // leaves the accessibility tree (it would be an unlabelled duplicate), and the typing box takes over
+  // its help and error texts.
+  function handOverAccessibility(select, ts) {
+    var box = ts.control_input;
+    select.setAttribute("aria-hidden", "true");
+    ["aria-describedby", "aria-invalid"].forEach(function (name) {
+      var value = select.getAttribute(name);
+      if (value) box.setAttribute(name, value);
+    });
+    if (select.required) box.setAttribute("aria-required", "true");
   }
 
   function setUpPickers(form) {
     if (typeof TomSelect === "undefined") return;
     form.querySelectorAll("select[data-picker]").forEach(function (select) {
       var kind = select.dataset.picker;
-      if (kind === "remote") remotePicker(select);
-      else if (kind === "local") localPicker(select);
+      var ts = null;
+      if (kind === "remote") ts = remotePicker(select);
+      else if (kind === "local") ts = localPicker(select);
+      if (ts) handOverAccessibility(select, ts);
     });
   }
 
@@ -117,8 +144,13 @@
         input.value = "";
         return;
       }
-      preview.src = URL.createObjectURL(file);
-      preview.hidden = false;
+      // A data: URL, which the page's CSP allows for images (img-src 'self' data:); blob: is not.
+      var reader = new FileReader();
+      reader.addEventListener("load", function () {
+        preview.src = reader.result;
+        preview.hidden = false;
+      });
+      reader.readAsDataURL(file);
     });
   }
 

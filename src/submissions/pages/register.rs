@@ -59,16 +59,55 @@ async fn render_form(
     page(state, "submissions/register.html", pc, ctx, status)
 }
 
-/// `GET /register/`.
+/// The body of the blank form (sections A–G, without the per-request token, id and nonce), rendered
+/// once per distinct content: the key hashes everything it shows (choices, defaults, settings) and the
+/// template environment, so a new category or a new day renders it afresh and nothing is ever stale.
+static BLANK_BODY: std::sync::Mutex<Option<(u64, std::sync::Arc<str>)>> =
+    std::sync::Mutex::new(None);
+
+async fn blank_body(
+    state: &AppState,
+    form: &minijinja::Value,
+) -> Result<std::sync::Arc<str>, AppError> {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    (std::sync::Arc::as_ptr(&state.templates) as usize).hash(&mut h);
+    form.hash(&mut h);
+    let key = h.finish();
+    let cached = BLANK_BODY.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    if let Some((k, body)) = cached
+        && k == key
+    {
+        return Ok(body);
+    }
+    let body: std::sync::Arc<str> = state
+        .templates
+        .render(
+            "submissions/form_body.html",
+            minijinja::context! { form => form.clone(), mode => "register" },
+        )
+        .map_err(|e| AppError::internal(format!("template submissions/form_body.html: {e}")))?
+        .into();
+    *BLANK_BODY.lock().unwrap_or_else(|p| p.into_inner()) = Some((key, body.clone()));
+    Ok(body)
+}
+
+/// `GET /register/`: the blank form, its sections from [`blank_body`].
 pub async fn blank(State(state): State<AppState>, pc: PageContext) -> Result<Response, AppError> {
-    render_form(
+    let form = view::form_context(&state, &defaults(&state), &FieldErrors::new(), None).await?;
+    let body = blank_body(&state, &form).await?;
+    let ctx = minijinja::context! {
+        form => form,
+        form_id => new_form_id(),
+        body => minijinja::Value::from_safe_string(body.to_string()),
+    };
+    page(
         &state,
+        "submissions/register.html",
         &pc,
-        &defaults(&state),
-        &FieldErrors::new(),
+        ctx,
         StatusCode::OK,
     )
-    .await
 }
 
 /// Adds `more` to `errors`, for the fields that have none yet (a field shows its first problem).
