@@ -1,4 +1,4 @@
-//! The data commands: `load-reference-data` and `submission set-status`.
+//! The data commands: `load-reference-data`, `submission set-status` and `submission issue-key`.
 
 use std::path::Path;
 
@@ -48,5 +48,32 @@ pub(super) async fn set_status(
             format!("Submission {id} already was {status}; nothing changed.")
         }
     );
+    Ok(())
+}
+
+pub(super) async fn issue_key(
+    config: &Config,
+    id: uuid::Uuid,
+    scope: &str,
+    label: &str,
+    by: &str,
+) -> anyhow::Result<()> {
+    use crate::auth::api_keys::{SubmissionScope, issue_submission_key};
+    let scope = SubmissionScope::parse(scope)
+        .ok_or_else(|| anyhow::anyhow!("Unknown scope '{scope}': use read or write."))?;
+    let db = crate::db::connect(&config.database).await?;
+    if crate::submissions::repo::row(&db, id).await?.is_none() {
+        anyhow::bail!("There is no submission {id}.");
+    }
+    let txn = crate::db::begin_write(&db).await?;
+    let (_, key) = issue_submission_key(&txn, id, label, by, scope)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    txn.commit().await?;
+    eprintln!(
+        "A {} key for submission {id}; it is shown only now:",
+        scope.as_str()
+    );
+    println!("{key}");
     Ok(())
 }

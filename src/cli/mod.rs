@@ -170,6 +170,20 @@ pub enum SubmissionAction {
         #[arg(long)]
         by: String,
     },
+    /// Issue a new key for a submission and print it once (e.g. a read-only key for a dashboard, or a
+    /// write key for a submitter who lost theirs and cannot receive the recovery e-mail).
+    IssueKey {
+        /// Submission id (UUID).
+        id: uuid::Uuid,
+        /// `read` (look only) or `write` (may also change the registration).
+        #[arg(long, default_value = "write")]
+        scope: String,
+        #[arg(long, default_value = "Issued by an operator")]
+        label: String,
+        /// Who issued it (stored with the key).
+        #[arg(long)]
+        by: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

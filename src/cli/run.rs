@@ -80,6 +80,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Submission {
             action: crate::cli::SubmissionAction::SetStatus { id, status, by },
         } => set_status(config, id, &status, &by).await,
+        Command::Submission {
+            action:
+                crate::cli::SubmissionAction::IssueKey {
+                    id,
+                    scope,
+                    label,
+                    by,
+                },
+        } => super::data::issue_key(&config, id, &scope, &label, &by).await,
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");

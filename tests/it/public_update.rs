@@ -382,3 +382,71 @@ async fn recovery_requests_are_rate_limited() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(!r.header("retry-after").is_empty());
 }
+
+#[tokio::test]
+async fn an_operator_issues_a_read_key_that_opens_the_form_but_cannot_save() {
+    let app = TestApp::new().await;
+    let (_, id) = registered(&app).await;
+    let service_registry::config::DatabaseConfig::Sqlite { path } = &app.db.cfg else {
+        eprintln!("SKIPPED: the binary is pointed at the test database only on SQLite");
+        return;
+    };
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_service-registry"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("DATA_DIR", app.db.dir.path())
+            .env("DATABASE_URL", format!("sqlite://{}", path.display()))
+            .env("SITE_CONFIG", crate::support::repo_path("config/site.toml"))
+            .args(args)
+            .output()
+            .expect("run the binary")
+    };
+    let out = run(&[
+        "submission",
+        "issue-key",
+        &id,
+        "--scope",
+        "read",
+        "--by",
+        "ops",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    let row = service_registry::auth::api_keys::verify_submission_key(&app.state.db, &key)
+        .await
+        .expect("db")
+        .expect("the printed key works");
+    assert_eq!(row.scope, "read");
+    assert_eq!(row.created_by, "ops");
+    let b = signed_in(&app, &key).await;
+    assert!(
+        b.get("/update/edit/")
+            .await
+            .text()
+            .contains("read-only key")
+    );
+    let bad = run(&[
+        "submission",
+        "issue-key",
+        &id,
+        "--scope",
+        "admin",
+        "--by",
+        "ops",
+    ]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("read or write"));
+    let missing = run(&[
+        "submission",
+        "issue-key",
+        &uuid::Uuid::new_v4().to_string(),
+        "--by",
+        "ops",
+    ]);
+    assert!(!missing.status.success());
+}

@@ -5,15 +5,15 @@
 // so instead of failing obscurely.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readdirSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
+import { join } from 'node:path';
 import { launch, openPage, expectClean, axeScan, screenshot } from '../lib.mjs';
 
 const MAIL_DIR = process.env.MAIL_DIR;
-const DB_FILE = process.env.REGISTRY_DB ?? (MAIL_DIR && join(dirname(MAIL_DIR), 'registry.sqlite3'));
+const REGISTRY_BIN = process.env.REGISTRY_BIN;
+const DATA_DIR = process.env.REGISTRY_DATA_DIR;
 
 // An 8×8 RGB PNG, so that the server's logo check (sniffing, decoding, re-encoding) has a real image.
 const PNG_8X8 = Buffer.from(
@@ -403,26 +403,13 @@ test('6. an edit saves, the changes page lists it and the contact gets an e-mail
 
 test('7. a read-only key opens the form but cannot save (403, "read-only")', async (t) => {
   needs('key', 'id');
-  // No endpoint issues a read-scope submission key, so the test stores one the way the server does
-  // (SHA-256 of the key) next to the registration's own key in the SQLite file.
-  if (!DB_FILE || !existsSync(DB_FILE)) return t.skip(`no SQLite file (${DB_FILE}) to add a read-only key to`);
-  const readKey = randomBytes(32).toString('base64url');
-  const hash = createHash('sha256').update(readKey).digest('hex');
-  // The ids are 16-byte blobs in SQLite; the other columns are copied from the registration's own key.
-  const sql = [
-    'import sqlite3, sys, uuid',
-    'db = sqlite3.connect(sys.argv[1], timeout=30)',
-    "cur = db.execute(\"INSERT INTO submission_api_keys (id, submission_id, key_hash, label, created_at, created_by, is_active, scope) SELECT ?, submission_id, ?, 'Read-only browser test key', created_at, 'browser-test', is_active, 'read' FROM submission_api_keys WHERE submission_id = ? LIMIT 1\", (uuid.UUID(sys.argv[2]).bytes, sys.argv[3], uuid.UUID(sys.argv[4]).bytes))",
-    'db.commit()',
-    'print(cur.rowcount)',
-  ].join('\n');
-  let inserted;
-  try {
-    inserted = execFileSync('python3', ['-c', sql, DB_FILE, randomUUID(), hash, state.id], { encoding: 'utf8' }).trim();
-  } catch (e) {
-    return t.skip(`could not add a read-only key with python3/sqlite3: ${e.message.split('\n')[0]}`);
-  }
-  assert.equal(inserted, '1', 'the read-only key was stored');
+  // An operator issues a read-scope key with the CLI, on the server's own data directory.
+  assert.ok(REGISTRY_BIN && DATA_DIR, 'REGISTRY_BIN and REGISTRY_DATA_DIR are set by scripts/browser-tests');
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'DB_HOST', 'REDIS_URL', 'ENVIRONMENT']) delete env[k];
+  const readKey = execFileSync(REGISTRY_BIN, ['--data-dir', DATA_DIR, 'submission', 'issue-key', state.id,
+    '--scope', 'read', '--label', 'Read-only browser test key', '--by', 'browser-test'], { encoding: 'utf8', env }).trim();
+  assert.match(readKey, /^[A-Za-z0-9_-]{40,}$/, 'the CLI printed a key');
 
   const page = await openPage(browser, { allow: [403] });
   const opened = await enterKey(page, readKey);
