@@ -139,7 +139,7 @@ async fn a_list_page_costs_the_same_few_queries_whatever_its_size() {
         one, hundred,
         "the query count must not grow with the page size"
     );
-    assert!(hundred <= 8, "{hundred} queries for one list page");
+    assert!(hundred <= 13, "{hundred} queries for one list page");
 
     let r = send(
         &app,
@@ -178,6 +178,6 @@ async fn a_patch_reads_each_thing_once_and_writes_the_row_once() {
     });
     let patched = measure(&app, &queries, Method::PATCH, &path, &auth, Some(&patch)).await;
     eprintln!("GET one submission → {detail} queries, PATCH → {patched}");
-    assert!(detail <= 7, "{detail} queries to show one submission");
+    assert!(detail <= 12, "{detail} queries to show one submission");
     assert!(patched <= 24, "{patched} queries for one PATCH");
 }
