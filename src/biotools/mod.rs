@@ -1,3 +1,7 @@
-//! biotools domain.
+//! bio.tools domain: the stored records, the tool id people paste, the HTTP client and the mapping of
+//! a tool's JSON to what is stored.
 
 pub mod entity;
+pub mod id;
+
+pub use id::BiotoolsId;
