@@ -3,5 +3,7 @@
 
 pub mod entity;
 pub mod id;
+pub mod mapping;
 
 pub use id::BiotoolsId;
+pub use mapping::{BioToolsEntry, BioToolsFunction, map_tool};
