@@ -1,3 +1,11 @@
-//! biotools domain.
+//! bio.tools domain: the stored records, the tool id people paste, the HTTP client and the mapping of
+//! a tool's JSON to what is stored.
 
+pub mod client;
 pub mod entity;
+pub mod id;
+pub mod mapping;
+
+pub use client::{BiotoolsClient, BiotoolsError, ClientSettings};
+pub use id::BiotoolsId;
+pub use mapping::{BioToolsEntry, BioToolsFunction, map_tool};

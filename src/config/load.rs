@@ -92,6 +92,21 @@ impl Config {
             });
         }
 
+        let biotools_api_url = env
+            .get("BIOTOOLS_API_URL")
+            .unwrap_or_else(|| site.biotools.api_url.clone())
+            .trim()
+            .trim_end_matches('/')
+            .to_string();
+        if !url::Url::parse(&biotools_api_url)
+            .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        {
+            return Err(ConfigError::Invalid {
+                key: "BIOTOOLS_API_URL".into(),
+                cause: format!("'{biotools_api_url}' is not an http(s) URL"),
+            });
+        }
+
         let email = EmailConfig {
             backend: env
                 .get("EMAIL_BACKEND")
@@ -142,6 +157,7 @@ impl Config {
             spdx_licenses_url: env
                 .get("SPDX_LICENSES_URL")
                 .unwrap_or_else(|| site.licenses.url.clone()),
+            biotools_api_url,
             site,
             site_path,
             secret_key,

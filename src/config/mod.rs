@@ -73,6 +73,8 @@ pub struct Config {
     pub logo_url: String,
     pub edam_owl_url: String,
     pub spdx_licenses_url: String,
+    /// Base of the bio.tools REST API (`BIOTOOLS_API_URL` > `site.toml [biotools] api_url`), no trailing `/`.
+    pub biotools_api_url: String,
     pub hsts_seconds: u64,
     /// Production only: plain-HTTP requests are redirected (301) to https (`SECURE_SSL_REDIRECT`).
     pub secure_ssl_redirect: bool,

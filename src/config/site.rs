@@ -16,6 +16,7 @@ pub struct SiteConfig {
     pub features: FeaturesSection,
     pub edam: EdamSection,
     pub licenses: LicensesSection,
+    pub biotools: BiotoolsSection,
     pub admin: AdminSection,
     pub uploads: UploadsSection,
     pub submission: SubmissionSection,
@@ -189,6 +190,21 @@ impl Default for LicensesSection {
         Self {
             url: "https://raw.githubusercontent.com/spdx/license-list-data/main/json/licenses.json"
                 .into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct BiotoolsSection {
+    /// Base of the bio.tools REST API; tools are read from `<api_url>/tool/<id>/?format=json`.
+    pub api_url: String,
+}
+
+impl Default for BiotoolsSection {
+    fn default() -> Self {
+        Self {
+            api_url: "https://bio.tools/api".into(),
         }
     }
 }

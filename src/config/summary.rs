@@ -37,6 +37,7 @@ impl Config {
             ("LOGO_URL".into(), self.logo_url.clone()),
             ("EDAM_OWL_URL".into(), self.edam_owl_url.clone()),
             ("SPDX_LICENSES_URL".into(), self.spdx_licenses_url.clone()),
+            ("BIOTOOLS_API_URL".into(), self.biotools_api_url.clone()),
             ("HSTS_SECONDS".into(), self.hsts_seconds.to_string()),
             (
                 "SECURE_SSL_REDIRECT".into(),

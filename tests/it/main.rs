@@ -6,6 +6,8 @@ mod api;
 mod api_contract;
 mod api_keys;
 mod api_strictness;
+mod biotools_client;
+mod biotools_fixtures;
 mod captcha;
 mod cli;
 mod concurrency;
