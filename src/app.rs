@@ -109,6 +109,7 @@ pub fn router_with_extra(
         .merge(crate::submissions::logo::routes())
         .merge(crate::web::captcha::routes(&state))
         .merge(crate::submissions::pages::routes())
+        .merge(crate::biotools::prefill::routes())
         .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));

@@ -5,6 +5,7 @@ pub mod client;
 pub mod entity;
 pub mod id;
 pub mod mapping;
+pub mod prefill;
 
 pub use client::{BiotoolsClient, BiotoolsError, ClientSettings};
 pub use id::BiotoolsId;

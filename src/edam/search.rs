@@ -157,6 +157,16 @@ impl EdamIndex {
         Ok(Self::from_rows(edam_term::Entity::find().all(db).await?))
     }
 
+    /// A current (non-obsolete) term by URI (`http://edamontology.org/topic_0121`; `https` accepted).
+    pub fn by_uri(&self, uri: &str) -> Option<&IndexedTerm> {
+        let uri = uri.trim();
+        let tail = uri.rsplit('/').next().unwrap_or_default();
+        self.terms.iter().find(|t| {
+            t.uri == uri
+                || (!tail.is_empty() && t.accession == tail && uri.contains("edamontology.org"))
+        })
+    }
+
     /// A current (non-obsolete) term by row id.
     pub fn by_id(&self, id: i64) -> Option<&IndexedTerm> {
         self.terms.iter().find(|t| t.id == id)

@@ -72,6 +72,8 @@ pub enum Policy {
     Validate,
     /// Lost-key recovery requests and links (`RATE_LIMIT_RECOVER`, default 5/h).
     Recover,
+    /// bio.tools lookups for the form's prefill (`RATE_LIMIT_BIOTOOLS`, default 60/h).
+    Biotools,
 }
 
 impl Policy {
@@ -84,6 +86,7 @@ impl Policy {
             Self::Update => "update",
             Self::Validate => "validate",
             Self::Recover => "recover",
+            Self::Biotools => "biotools",
         }
     }
 }
@@ -107,6 +110,7 @@ pub struct Limiter {
     update: RateSpec,
     validate: RateSpec,
     recover: RateSpec,
+    biotools: RateSpec,
     backend: Backend,
 }
 
@@ -146,6 +150,8 @@ impl Limiter {
                 .map_err(|e| format!("RATE_LIMIT_VALIDATE: {e}"))?,
             recover: RateSpec::parse(&limits.recover)
                 .map_err(|e| format!("RATE_LIMIT_RECOVER: {e}"))?,
+            biotools: RateSpec::parse(&limits.biotools)
+                .map_err(|e| format!("RATE_LIMIT_BIOTOOLS: {e}"))?,
             backend,
         })
     }
@@ -159,6 +165,7 @@ impl Limiter {
             Policy::Update => self.update,
             Policy::Validate => self.validate,
             Policy::Recover => self.recover,
+            Policy::Biotools => self.biotools,
         }
     }
 

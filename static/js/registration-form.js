@@ -171,6 +171,97 @@
     });
   }
 
+  // bio.tools prefill: leaving the bio.tools field looks the entry up on our server; "Apply prefill"
+  // fills only fields that are still empty and adds the matched EDAM terms and licences.
+  function setUpPrefill(form) {
+    var field = form.querySelector("#id_biotools_url");
+    var banner = document.getElementById("biotools-prefill");
+    var failed = document.getElementById("biotools-prefill-failed");
+    if (!field || !banner || !failed) return;
+    var found = null;
+    var last = "";
+    function hide() { banner.hidden = true; failed.hidden = true; }
+    function fillEmpty(name, value) {
+      var input = form.elements[name];
+      if (!input || !value || input.value.trim() !== "") return false;
+      input.value = value;
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+      return true;
+    }
+    function addTerms(name, items, acc) {
+      var select = form.elements[name];
+      var ts = select && select.tomselect;
+      (items || []).forEach(function (t) {
+        var value = String(t.id);
+        if (ts) {
+          ts.addOption({ value: value, label: t.label || t.name, accession: acc(t) });
+          ts.addItem(value, true);
+        } else if (select) {
+          var o = new Option(t.label || t.name, value, true, true);
+          select.add(o);
+        }
+      });
+    }
+    field.addEventListener("change", function () {
+      var value = field.value.trim();
+      if (!value || value === last) { if (!value) hide(); return; }
+      last = value;
+      hide();
+      fetch("/biotools/prefill/?id=" + encodeURIComponent(value), { headers: { Accept: "application/json" } })
+        .then(function (r) {
+          return r.json().catch(function () { return { found: false, error: "bio.tools could not be asked just now; try again later." }; });
+        })
+        .then(function (data) {
+          if (!data.found) {
+            failed.textContent = "bio.tools lookup: " + (data.error || "nothing found.");
+            failed.hidden = false;
+            found = null;
+            return;
+          }
+          found = data;
+          var items = [];
+          if (data.name) items.push("Name");
+          if (data.description) items.push("Description");
+          if (data.homepage) items.push("Website");
+          if (data.github_url) items.push("GitHub");
+          if (data.publications) items.push("Publications");
+          if (data.licenses.length) items.push(data.licenses.length + " licence(s)");
+          if (data.edam_topics.length) items.push(data.edam_topics.length + " EDAM topic(s)");
+          if (data.edam_operations.length) items.push(data.edam_operations.length + " EDAM operation(s)");
+          document.getElementById("biotools-prefill-text").textContent =
+            "bio.tools has an entry '" + data.biotools_id + "'. Apply it to fill the empty fields with:";
+          var list = document.getElementById("biotools-prefill-items");
+          list.textContent = "";
+          items.forEach(function (i) { var li = document.createElement("li"); li.textContent = i; list.appendChild(li); });
+          banner.hidden = false;
+        })
+        .catch(function () {
+          failed.textContent = "bio.tools could not be asked just now; try again later.";
+          failed.hidden = false;
+        });
+    });
+    document.getElementById("biotools-prefill-dismiss").addEventListener("click", hide);
+    document.getElementById("biotools-prefill-apply").addEventListener("click", function () {
+      if (!found) return;
+      fillEmpty("service_name", found.name);
+      fillEmpty("service_description", found.description);
+      fillEmpty("website_url", found.homepage);
+      fillEmpty("github_url", found.github_url);
+      fillEmpty("publications_pmids", found.publications);
+      addTerms("edam_topic_ids", found.edam_topics, function (t) { return t.accession; });
+      addTerms("edam_operation_ids", found.edam_operations, function (t) { return t.accession; });
+      var licences = (found.licenses || []).map(function (l) { return { id: l.id, name: l.name }; });
+      var licenceSelect = form.elements.licenses;
+      var lts = licenceSelect && licenceSelect.tomselect;
+      if (licences.length && lts && lts.items.length === 0) {
+        licences.forEach(function (l) { lts.addOption({ value: l.id, label: l.name, accession: l.id }); lts.addItem(l.id, true); });
+      } else if (!licences.length && found.license_text) {
+        fillEmpty("license_note", found.license_text);
+      }
+      hide();
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setUpCopy();
     var form = document.getElementById("registration-form");
@@ -178,6 +269,7 @@
     setUpPickers(form);
     setUpToggles(form);
     setUpLogo(form);
+    setUpPrefill(form);
     var summary = document.getElementById("error-summary");
     if (summary) summary.focus();
   });

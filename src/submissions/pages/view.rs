@@ -193,6 +193,7 @@ pub async fn form_context(
         logo_max_label => human_bytes(max),
         logo_url => stored.and_then(|r| r.row.logo.as_deref()).map(super::super::logo::media_url),
         captcha => state.captcha.enabled(),
+        prefill => state.config.site.features.biotools_prefill,
         year_max => year,
     })
 }
