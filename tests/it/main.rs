@@ -8,6 +8,7 @@ mod api_keys;
 mod api_strictness;
 mod biotools_client;
 mod biotools_fixtures;
+mod biotools_sync;
 mod captcha;
 mod cli;
 mod concurrency;
