@@ -67,6 +67,7 @@ impl JobRegistry {
         for job in crate::edam::jobs::jobs()
             .into_iter()
             .chain(crate::licenses::jobs::jobs())
+            .chain(crate::biotools::jobs::jobs())
         {
             r.register_arc(job);
         }

@@ -102,9 +102,20 @@ impl ClientSettings {
         }
     }
 
-    /// `BIOTOOLS_API_URL` (or `site.toml [biotools] api_url`) and our User-Agent.
+    /// `BIOTOOLS_API_URL` (or `site.toml [biotools] api_url`), our User-Agent, and the optional
+    /// `BIOTOOLS_TIMEOUT_MS` / `BIOTOOLS_RETRY_BACKOFF_MS`.
     pub fn from_config(config: &crate::config::Config) -> Self {
-        Self::new(&config.biotools_api_url, user_agent(&config.site.site.url))
+        let mut s = Self::new(&config.biotools_api_url, user_agent(&config.site.site.url));
+        if let Some(ms) = config.biotools_timeout_ms {
+            let t = Duration::from_millis(ms.max(1));
+            s.attempt_timeout = t;
+            s.read_timeout = s.read_timeout.min(t);
+            s.connect_timeout = s.connect_timeout.min(t);
+        }
+        if let Some(ms) = config.biotools_retry_backoff_ms {
+            s.backoff = Duration::from_millis(ms);
+        }
+        s
     }
 }
 

@@ -202,11 +202,11 @@ async fn from_entry(state: &AppState, e: &BioToolsEntry) -> Result<Prefill, AppE
         biotools_id: e.biotools_id.clone(),
         name: e.name.clone(),
         description: e.description.clone(),
-        homepage: e
-            .homepage
-            .starts_with("https://")
-            .then(|| e.homepage.clone())
-            .unwrap_or_default(),
+        homepage: if e.homepage.starts_with("https://") {
+            e.homepage.clone()
+        } else {
+            String::new()
+        },
         github_url,
         publications,
         edam_topics,

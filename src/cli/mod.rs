@@ -3,6 +3,7 @@
 
 mod admin;
 mod admin_key;
+mod biotools;
 mod data;
 mod jobs;
 mod run;
@@ -132,6 +133,20 @@ pub enum Command {
         /// Report what would change without writing anything.
         #[arg(long)]
         dry_run: bool,
+    },
+    /// Sync bio.tools records from each submission's current bio.tools URL (empty URL → record removed).
+    ///
+    /// Without flags every submission with a URL, at most BIOTOOLS_SYNC_RATE requests per second.
+    SyncBiotools {
+        /// Only this submission (UUID).
+        #[arg(long, value_name = "ID")]
+        submission: Option<uuid::Uuid>,
+        /// Fetch and map, print what would change, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Only list the records whose last sync failed (biotools id, submission, error, last synced).
+        #[arg(long, conflicts_with_all = ["submission", "dry_run"])]
+        errors: bool,
     },
     /// Operate on one submission (status transitions for operators and scripts).
     Submission {

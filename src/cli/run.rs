@@ -73,6 +73,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let source = source_arg(url, file, &config.spdx_licenses_url);
             super::sync::sync_licenses(&config, &source, dry_run).await
         }
+        Command::SyncBiotools {
+            submission,
+            dry_run,
+            errors,
+        } => super::biotools::sync_biotools(&config, submission, dry_run, errors).await,
         Command::Edam {
             action: crate::cli::EdamAction::Stats,
         } => super::sync::edam_stats(&config).await,

@@ -107,6 +107,16 @@ impl Config {
             });
         }
 
+        let biotools_sync_rate: f64 = env.parse("BIOTOOLS_SYNC_RATE")?.unwrap_or(2.0);
+        if !(biotools_sync_rate.is_finite() && biotools_sync_rate > 0.0) {
+            return Err(ConfigError::Invalid {
+                key: "BIOTOOLS_SYNC_RATE".into(),
+                cause: format!(
+                    "'{biotools_sync_rate}' is not a positive number of requests per second"
+                ),
+            });
+        }
+
         let email = EmailConfig {
             backend: env
                 .get("EMAIL_BACKEND")
@@ -158,6 +168,9 @@ impl Config {
                 .get("SPDX_LICENSES_URL")
                 .unwrap_or_else(|| site.licenses.url.clone()),
             biotools_api_url,
+            biotools_sync_rate,
+            biotools_timeout_ms: env.parse("BIOTOOLS_TIMEOUT_MS")?,
+            biotools_retry_backoff_ms: env.parse("BIOTOOLS_RETRY_BACKOFF_MS")?,
             site,
             site_path,
             secret_key,

@@ -75,6 +75,13 @@ pub struct Config {
     pub spdx_licenses_url: String,
     /// Base of the bio.tools REST API (`BIOTOOLS_API_URL` > `site.toml [biotools] api_url`), no trailing `/`.
     pub biotools_api_url: String,
+    /// bio.tools requests per second for the bulk sync (`BIOTOOLS_SYNC_RATE`, default 2).
+    pub biotools_sync_rate: f64,
+    /// Per-attempt timeout of bio.tools requests in milliseconds (`BIOTOOLS_TIMEOUT_MS`; default: the
+    /// client's 30 s per attempt, 10 s between bytes).
+    pub biotools_timeout_ms: Option<u64>,
+    /// First retry delay of the bio.tools client in milliseconds (`BIOTOOLS_RETRY_BACKOFF_MS`; default 500).
+    pub biotools_retry_backoff_ms: Option<u64>,
     pub hsts_seconds: u64,
     /// Production only: plain-HTTP requests are redirected (301) to https (`SECURE_SSL_REDIRECT`).
     pub secure_ssl_redirect: bool,

@@ -38,6 +38,22 @@ impl Config {
             ("EDAM_OWL_URL".into(), self.edam_owl_url.clone()),
             ("SPDX_LICENSES_URL".into(), self.spdx_licenses_url.clone()),
             ("BIOTOOLS_API_URL".into(), self.biotools_api_url.clone()),
+            (
+                "BIOTOOLS_SYNC_RATE".into(),
+                self.biotools_sync_rate.to_string(),
+            ),
+            (
+                "BIOTOOLS_TIMEOUT_MS".into(),
+                self.biotools_timeout_ms
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ),
+            (
+                "BIOTOOLS_RETRY_BACKOFF_MS".into(),
+                self.biotools_retry_backoff_ms
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            ),
             ("HSTS_SECONDS".into(), self.hsts_seconds.to_string()),
             (
                 "SECURE_SSL_REDIRECT".into(),

@@ -19,12 +19,13 @@ use super::entity::schedule;
 use crate::config::Config;
 
 /// `(schedule name, job kind, default cron)`: minute hour day-of-month month day-of-week.
-pub const DEFAULT_SCHEDULES: [(&str, &str, &str); 3] = [
+pub const DEFAULT_SCHEDULES: [(&str, &str, &str); 4] = [
     // Monthly (about every 30 days), at night, staggered.
     ("edam.sync", "edam.sync", "0 3 1 * *"),
     ("licenses.sync", "licenses.sync", "30 3 1 * *"),
     // Daily.
     ("drafts.cleanup", super::cleanup::KIND, "15 4 * * *"),
+    ("biotools.sync_all", "biotools.sync_all", "0 3 * * *"),
 ];
 
 /// One schedule as configured.

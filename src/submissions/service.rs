@@ -207,6 +207,9 @@ pub async fn create(
     crate::submissions::notify::notify_created(&txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
+    if !record.row.biotools_url.trim().is_empty() {
+        crate::biotools::jobs::enqueue_sync(&txn, id.0, now).await?;
+    }
     txn.commit().await?;
     Ok((record, plaintext))
 }
@@ -275,6 +278,9 @@ pub async fn patch(
     )
     .await
     .map_err(AppError::internal)?;
+    if next.row.biotools_url != current.row.biotools_url {
+        crate::biotools::jobs::enqueue_sync(&txn, id.0, now).await?;
+    }
     txn.commit().await?;
     Ok((next, changes))
 }

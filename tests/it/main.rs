@@ -9,6 +9,7 @@ mod api_strictness;
 mod biotools_client;
 mod biotools_fixtures;
 mod biotools_prefill;
+mod biotools_sync;
 mod captcha;
 mod cli;
 mod concurrency;

@@ -38,11 +38,12 @@ async fn two_schedulers_fire_each_due_schedule_once() {
     clock.advance(Duration::days(40));
     let (fa, fb) = tokio::join!(a.tick(), b.tick());
     let fired = fa.expect("a").len() + fb.expect("b").len();
-    assert_eq!(fired, 3, "each of the three schedules fires once");
+    assert_eq!(fired, 4, "each of the four schedules fires once");
     let jobs = all_jobs(&app.state.db).await;
     assert_eq!(
         kinds(&jobs),
         BTreeMap::from([
+            ("biotools.sync_all".to_string(), 1),
             ("drafts.cleanup".to_string(), 1),
             ("edam.sync".to_string(), 1),
             ("licenses.sync".to_string(), 1)
@@ -50,7 +51,7 @@ async fn two_schedulers_fire_each_due_schedule_once() {
     );
     let (fa, fb) = tokio::join!(a.tick(), b.tick());
     assert_eq!(fa.expect("a").len() + fb.expect("b").len(), 0);
-    assert_eq!(all_jobs(&app.state.db).await.len(), 3);
+    assert_eq!(all_jobs(&app.state.db).await.len(), 4);
 }
 
 #[tokio::test]
@@ -66,7 +67,7 @@ async fn missed_runs_after_a_long_pause_fire_once() {
     s.tick().await.expect("tick");
     clock.advance(Duration::days(200)); // ~200 daily and ~6 monthly runs missed
     let fired = s.tick().await.expect("tick");
-    assert_eq!(fired.len(), 3, "{fired:?}");
+    assert_eq!(fired.len(), 4, "{fired:?}");
     assert_eq!(s.tick().await.expect("tick").len(), 0);
     let rows = scheduler::stored(&app.state.db).await.expect("rows");
     assert!(
@@ -82,9 +83,9 @@ async fn missed_runs_after_a_long_pause_fire_once() {
             .iter()
             .map(|f| f.schedule.as_str())
             .collect::<Vec<_>>(),
-        ["drafts.cleanup"]
+        ["drafts.cleanup", "biotools.sync_all"]
     );
-    assert_eq!(all_jobs(&app.state.db).await.len(), 4);
+    assert_eq!(all_jobs(&app.state.db).await.len(), 6);
 }
 
 #[tokio::test]
@@ -121,7 +122,10 @@ async fn site_toml_overrides_change_or_disable_schedules_and_errors_name_the_key
         .into_iter()
         .map(|f| f.schedule)
         .collect();
-    assert_eq!(fired, ["licenses.sync", "drafts.cleanup"]);
+    assert_eq!(
+        fired,
+        ["licenses.sync", "drafts.cleanup", "biotools.sync_all"]
+    );
 
     config
         .site
