@@ -196,6 +196,27 @@ impl FieldErrors {
         self.0.get(field).map(Vec::as_slice)
     }
 
+    /// Each field with its messages, by field name.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[String])> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_slice()))
+    }
+
+    /// How many fields have problems.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Back from the JSON of [`FieldErrors::to_json`] (the details of `AppError::Validation`).
+    pub fn from_json(details: &serde_json::Value) -> Self {
+        let mut e = Self::new();
+        for (field, messages) in details.as_object().into_iter().flatten() {
+            for m in messages.as_array().into_iter().flatten() {
+                e.add(field, m.as_str().unwrap_or_default());
+            }
+        }
+        e
+    }
+
     /// `Ok(value)` when nothing was recorded.
     pub fn into_result<T>(self, value: T) -> Result<T, Self> {
         if self.is_empty() {

@@ -112,13 +112,10 @@ pub async fn blank(State(state): State<AppState>, pc: PageContext) -> Result<Res
 
 /// Adds `more` to `errors`, for the fields that have none yet (a field shows its first problem).
 pub fn merge_missing(errors: &mut FieldErrors, more: &FieldErrors) {
-    if let Some(map) = more.to_json().as_object() {
-        for (field, messages) in map {
-            if errors.contains_key(field) {
-                continue;
-            }
-            for m in messages.as_array().into_iter().flatten() {
-                errors.add(field, m.as_str().unwrap_or_default());
+    for (field, messages) in more.iter() {
+        if !errors.contains_key(field) {
+            for m in messages {
+                errors.add(field, m.clone());
             }
         }
     }
@@ -127,15 +124,7 @@ pub fn merge_missing(errors: &mut FieldErrors, more: &FieldErrors) {
 /// The field errors of a refused write, or the error itself.
 pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
     match e {
-        AppError::Validation(details) => {
-            let mut errors = FieldErrors::new();
-            for (field, messages) in details.as_object().into_iter().flatten() {
-                for m in messages.as_array().into_iter().flatten() {
-                    errors.add(field, m.as_str().unwrap_or_default());
-                }
-            }
-            Ok(errors)
-        }
+        AppError::Validation(details) => Ok(FieldErrors::from_json(&details)),
         other => Err(other),
     }
 }
@@ -274,10 +263,7 @@ async fn refused(
     values: &FormValues,
     errors: &FieldErrors,
 ) -> Result<Response, AppError> {
-    let only_captcha = errors
-        .to_json()
-        .as_object()
-        .is_some_and(|m| m.len() == 1 && m.contains_key("altcha"));
+    let only_captcha = errors.len() == 1 && errors.contains_key("altcha");
     let status = if only_captcha {
         StatusCode::BAD_REQUEST
     } else {

@@ -156,6 +156,24 @@ struct Shown<'a> {
     notice: Option<&'a str>,
 }
 
+/// The edit page again, with `errors` beside the values shown (refusals of a save or a deprecation).
+async fn refuse(
+    state: &AppState,
+    pc: &PageContext,
+    record: &SubmissionRecord,
+    grant: &EditGrant,
+    values: &FormValues,
+    errors: &FieldErrors,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let shown = Shown {
+        values,
+        errors,
+        notice: None,
+    };
+    edit_form(state, pc, record, grant, shown, status).await
+}
+
 /// Renders the edit page.
 async fn edit_form(
     state: &AppState,
@@ -244,16 +262,13 @@ pub async fn save(
     let record = load(&state, &grant).await?;
     if grant.scope != SubmissionScope::Write {
         let errors = FieldErrors::single("form", READ_ONLY);
-        return edit_form(
+        return refuse(
             &state,
             &pc,
             &record,
             &grant,
-            Shown {
-                values: &posted.values,
-                errors: &errors,
-                notice: None,
-            },
+            &posted.values,
+            &errors,
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -264,13 +279,17 @@ pub async fn save(
         logo = Some(LogoUpdate::Remove);
     }
     let Some(input) = input else {
-        let shown = Shown {
-            values: &posted.values,
-            errors: &errors,
-            notice: None,
-        };
         let status = StatusCode::UNPROCESSABLE_ENTITY;
-        return edit_form(&state, &pc, &record, &grant, shown, status).await;
+        return refuse(
+            &state,
+            &pc,
+            &record,
+            &grant,
+            &posted.values,
+            &errors,
+            status,
+        )
+        .await;
     };
     let ctx = Ctx::new(&state);
     match service::patch(&ctx, record.id(), &input, logo, ACTOR).await {
@@ -285,16 +304,13 @@ pub async fn save(
         }
         Err(e) => {
             let errors = field_errors(e)?;
-            edit_form(
+            refuse(
                 &state,
                 &pc,
                 &record,
                 &grant,
-                Shown {
-                    values: &posted.values,
-                    errors: &errors,
-                    notice: None,
-                },
+                &posted.values,
+                &errors,
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
@@ -323,16 +339,13 @@ pub async fn deprecate(
     let values = form::to_form(&record);
     if grant.scope != SubmissionScope::Write {
         let errors = FieldErrors::single("form", READ_ONLY);
-        return edit_form(
+        return refuse(
             &state,
             &pc,
             &record,
             &grant,
-            Shown {
-                values: &values,
-                errors: &errors,
-                notice: None,
-            },
+            &values,
+            &errors,
             StatusCode::FORBIDDEN,
         )
         .await;
@@ -342,16 +355,13 @@ pub async fn deprecate(
             "deprecate",
             "Tick the box to confirm that the service should be marked as deprecated.",
         );
-        return edit_form(
+        return refuse(
             &state,
             &pc,
             &record,
             &grant,
-            Shown {
-                values: &values,
-                errors: &errors,
-                notice: None,
-            },
+            &values,
+            &errors,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;

@@ -54,27 +54,18 @@ fn summary(errors: &FieldErrors) -> Vec<SummaryItem> {
         .map(|f| f.name)
         .chain([EMAIL_CONFIRM, "logo", "altcha", "non_field_errors", "form"])
         .collect();
-    let mut items: Vec<(usize, SummaryItem)> = Vec::new();
-    let json = errors.to_json();
-    if let Some(map) = json.as_object() {
-        for (name, messages) in map {
-            let pos = order.iter().position(|n| n == name).unwrap_or(usize::MAX);
-            let messages = messages
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|m| m.as_str().map(str::to_string))
-                .collect();
-            items.push((
-                pos,
-                SummaryItem {
-                    id: format!("f-{name}"),
-                    label: label_of(name),
-                    messages,
-                },
-            ));
-        }
-    }
+    let mut items: Vec<(usize, SummaryItem)> = errors
+        .iter()
+        .map(|(name, messages)| {
+            let pos = order.iter().position(|n| *n == name).unwrap_or(usize::MAX);
+            let item = SummaryItem {
+                id: format!("f-{name}"),
+                label: label_of(name),
+                messages: messages.to_vec(),
+            };
+            (pos, item)
+        })
+        .collect();
     items.sort_by_key(|(p, _)| *p);
     items.into_iter().map(|(_, i)| i).collect()
 }
