@@ -48,6 +48,7 @@ fn documented_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(crate::api::root::router())
         .merge(crate::registry::api::router())
         .merge(crate::submissions::api::router(state))
+        .merge(crate::biotools::api::router())
         .merge(crate::health::router())
 }
 

@@ -2,8 +2,9 @@
 //! functions), tolerant of every shape bio.tools has produced: missing keys, nulls, lists where a
 //! string is expected and the reverse, numbers for strings, duplicates and over-long text. Pure: no I/O.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use utoipa::ToSchema;
 
 /// Column limits of `biotools_records` (characters); longer text is cut and ends with `…`.
 pub const MAX_ID: usize = 200;
@@ -20,14 +21,18 @@ pub const MAX_COST: usize = 50;
 pub const VERSIONS_IN_COLUMN: usize = 5;
 
 /// An EDAM concept as bio.tools gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = BiotoolsEdamRef)]
 pub struct EdamRef {
     pub uri: String,
     pub term: String,
 }
 
 /// One input or output of a function: its EDAM data concept and accepted formats.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = BiotoolsDataSlot)]
 pub struct DataSlot {
     pub data: EdamRef,
     pub formats: Vec<EdamRef>,
@@ -43,7 +48,9 @@ pub struct BioToolsFunction {
     pub note: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = BiotoolsPublication)]
 pub struct Publication {
     pub pmid: String,
     pub doi: String,
@@ -55,7 +62,9 @@ pub struct Publication {
 }
 
 /// A documentation page or another link (`{url, type}`), `type` always a list as bio.tools now has it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = BiotoolsLink)]
 pub struct Link {
     pub url: String,
     #[serde(rename = "type")]
@@ -63,7 +72,9 @@ pub struct Link {
 }
 
 /// A download (`{url, type, version}`); bio.tools gives one `type` per download.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(default)]
+#[schema(as = BiotoolsDownload)]
 pub struct Download {
     pub url: String,
     #[serde(rename = "type")]

@@ -2,6 +2,7 @@
 //! a tool's JSON to what is stored, the sync of a submission's record and its jobs, and the form's
 //! prefill.
 
+pub mod api;
 pub mod client;
 pub mod entity;
 pub mod id;
@@ -10,6 +11,7 @@ pub mod mapping;
 pub mod prefill;
 pub mod repo;
 pub mod sync;
+pub mod view;
 
 pub use client::{BiotoolsClient, BiotoolsError, ClientSettings};
 pub use id::BiotoolsId;

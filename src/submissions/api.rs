@@ -97,7 +97,7 @@ pub async fn create(
     let logo = logo_update(&state, body.logo).await?;
     let ctx = Ctx::new(&state);
     let (record, key) = service::create(&ctx, &input, logo, &client_origin(&state, &parts)).await?;
-    let submission = view(&record, &site_root(&state, &parts));
+    let submission = one_view(&state, &record, &site_root(&state, &parts)).await?;
     let body = CreatedSubmission {
         submission,
         api_key: key,
@@ -179,7 +179,7 @@ pub async fn list(
     let req = page.resolve(count)?;
     let records = repo::page(&state.db, &filter, req.offset(), req.size).await?;
     let root = site_root(&state, &parts);
-    let results = records.iter().map(|r| view(r, &root)).collect();
+    let results = views(&state, &records, &root).await?;
     Ok(Json(req.wrap(
         count,
         results,
@@ -248,6 +248,35 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for SubmissionPath {
     }
 }
 
+/// The API views of `records` with their bio.tools records nested (at most three queries for them all).
+async fn views(
+    state: &AppState,
+    records: &[repo::SubmissionRecord],
+    root: &str,
+) -> AppResult<Vec<SubmissionView>> {
+    let ids: Vec<uuid::Uuid> = records.iter().map(|r| r.row.id).collect();
+    let mut biotools = crate::biotools::view::of_submissions(&state.db, &ids, root).await?;
+    Ok(records
+        .iter()
+        .map(|r| {
+            let mut v = view(r, root);
+            v.biotoolsrecord = biotools.remove(&r.row.id);
+            v
+        })
+        .collect())
+}
+
+async fn one_view(
+    state: &AppState,
+    record: &repo::SubmissionRecord,
+    root: &str,
+) -> AppResult<SubmissionView> {
+    views(state, std::slice::from_ref(record), root)
+        .await?
+        .pop()
+        .ok_or_else(not_found)
+}
+
 fn not_found() -> AppError {
     AppError::NotFound("Not found.".into())
 }
@@ -269,7 +298,9 @@ pub async fn detail(
 ) -> AppResult<Json<SubmissionView>> {
     let record = repo::load(&state.db, id).await?.ok_or_else(not_found)?;
     principal.require_read_submission(id.uuid())?;
-    Ok(Json(view(&record, &site_root(&state, &parts))))
+    Ok(Json(
+        one_view(&state, &record, &site_root(&state, &parts)).await?,
+    ))
 }
 
 /// Partial update: its own write-scope key or a full admin key. Only changed values count: an approved
@@ -304,7 +335,9 @@ pub async fn update(
     let logo = logo_update(&state, body.logo).await?;
     let ctx = Ctx::new(&state);
     let (record, _) = service::patch(&ctx, id, &input, logo, &principal.actor()).await?;
-    Ok(Json(view(&record, &site_root(&state, &parts))))
+    Ok(Json(
+        one_view(&state, &record, &site_root(&state, &parts)).await?,
+    ))
 }
 
 #[derive(utoipa::OpenApi)]

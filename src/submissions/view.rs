@@ -103,9 +103,9 @@ pub struct SubmissionView {
     pub keywords_seo: String,
     pub survey_participation: bool,
     pub comments: String,
-    /// The bio.tools record (filled by the bio.tools integration); `null` until then.
-    #[schema(value_type = Option<Object>)]
-    pub biotoolsrecord: Option<serde_json::Value>,
+    /// What the registry mirrors of the linked bio.tools entry; `null` without a bio.tools URL and
+    /// until the first sync has run.
+    pub biotoolsrecord: Option<crate::biotools::view::RecordView>,
     pub primary_maturity_tag: Option<String>,
     pub secondary_maturity_tags: Vec<String>,
     pub links: ResourceLinks,

@@ -17,7 +17,7 @@ use crate::submissions_api::{admin_auth, send, valid_body};
 use crate::support::{TestApp, repo_path, shared_data};
 
 /// A manual clock starting a little after the wall clock, so that jobs the API queued are due.
-fn start() -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn start() -> chrono::DateTime<chrono::Utc> {
     use chrono::{SubsecRound, Utc};
     (Utc::now() + chrono::Duration::seconds(5)).trunc_subsecs(0)
 }
@@ -30,11 +30,16 @@ fn fixture(p: std::path::PathBuf) -> Value {
     serde_json::from_slice(&std::fs::read(p).expect("read fixture")).expect("JSON")
 }
 
-fn minitool() -> Value {
+pub(crate) fn minitool() -> Value {
     fixture(repo_path("tests/fixtures/biotools/minitool.json"))
 }
 
-async fn serve(server: &MockServer, tool: &str, response: ResponseTemplate, times: Option<u64>) {
+pub(crate) async fn serve(
+    server: &MockServer,
+    tool: &str,
+    response: ResponseTemplate,
+    times: Option<u64>,
+) {
     let m = Mock::given(method("GET"))
         .and(path(format!("/tool/{tool}/")))
         .respond_with(response);
@@ -44,7 +49,7 @@ async fn serve(server: &MockServer, tool: &str, response: ResponseTemplate, time
     }
 }
 
-async fn app_for(server: &MockServer) -> TestApp {
+pub(crate) async fn app_for(server: &MockServer) -> TestApp {
     TestApp::build(
         &[
             ("BIOTOOLS_API_URL", server.uri().as_str()),
@@ -58,7 +63,7 @@ async fn app_for(server: &MockServer) -> TestApp {
 }
 
 /// Registers a submission with this bio.tools URL through the API; returns its id.
-async fn register_with(app: &TestApp, url: &str) -> String {
+pub(crate) async fn register_with(app: &TestApp, url: &str) -> String {
     let mut body = valid_body(app).await;
     body["biotools_url"] = json!(url);
     let r = send(app, Method::POST, "/api/v1/submissions/", None, Some(&body)).await;
@@ -66,7 +71,7 @@ async fn register_with(app: &TestApp, url: &str) -> String {
     r.json()["id"].as_str().expect("id").to_string()
 }
 
-async fn patch_url(app: &TestApp, id: &str, url: &str) {
+pub(crate) async fn patch_url(app: &TestApp, id: &str, url: &str) {
     let auth = admin_auth(app, service_registry::auth::api_keys::AdminScope::Full).await;
     let r = send(
         app,
@@ -87,7 +92,7 @@ async fn sync_jobs(app: &TestApp) -> usize {
         .count()
 }
 
-async fn run_jobs(app: &TestApp, clock: &ManualClock) {
+pub(crate) async fn run_jobs(app: &TestApp, clock: &ManualClock) {
     let worker = Worker::new(ctx(app, clock), Arc::new(JobRegistry::standard()));
     worker.run_until_idle().await.expect("run jobs");
 }

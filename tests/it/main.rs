@@ -6,6 +6,7 @@ mod api;
 mod api_contract;
 mod api_keys;
 mod api_strictness;
+mod biotools_api;
 mod biotools_client;
 mod biotools_fixtures;
 mod biotools_prefill;
