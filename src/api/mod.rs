@@ -10,4 +10,4 @@ pub mod root;
 
 /// The API contract's own semantic version (release runbook): bump MINOR for a new endpoint or optional
 /// field, MAJOR for a breaking change, PATCH for fixes — independently of the application version.
-pub const API_VERSION: &str = "1.0.0";
+pub const API_VERSION: &str = "1.1.0";

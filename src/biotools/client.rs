@@ -128,6 +128,49 @@ pub fn user_agent(site_url: &str) -> String {
     }
 }
 
+/// The HTTP validators of a stored tool, as bio.tools sent them (empty when it sent none).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: String,
+    pub last_modified: String,
+}
+
+/// Longest validator kept (the columns hold 200 characters); a longer one is not used at all.
+const MAX_VALIDATOR: usize = 200;
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_empty() && self.last_modified.is_empty()
+    }
+
+    fn of(headers: &reqwest::header::HeaderMap) -> Self {
+        let get = |name| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::trim)
+                .filter(|v| v.len() <= MAX_VALIDATOR)
+                .unwrap_or_default()
+                .to_string()
+        };
+        Self {
+            etag: get(reqwest::header::ETAG),
+            last_modified: get(reqwest::header::LAST_MODIFIED),
+        }
+    }
+}
+
+/// What a (conditional) read of a tool gave.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fetched {
+    Tool {
+        json: Value,
+        validators: Validators,
+    },
+    /// Unchanged since the validators sent: the stored data is current.
+    NotModified,
+}
+
 #[derive(Debug, Clone)]
 pub struct BiotoolsClient {
     http: reqwest::Client,
@@ -178,12 +221,28 @@ impl BiotoolsClient {
 
     /// Reads a tool's JSON object, retrying transient failures with exponential backoff.
     pub async fn get_tool_json(&self, id: &BiotoolsId) -> Result<Value, BiotoolsError> {
+        match self.fetch(id, &Validators::default()).await? {
+            Fetched::Tool { json, .. } => Ok(json),
+            // Only a conditional request may be answered 304; one without validators was not.
+            Fetched::NotModified => Err(BiotoolsError::Status(304)),
+        }
+    }
+
+    /// Reads a tool unless it is unchanged since `known` (bio.tools answered 304 to `If-None-Match` /
+    /// `If-Modified-Since`), retrying transient failures with exponential backoff.
+    pub async fn fetch(
+        &self,
+        id: &BiotoolsId,
+        known: &Validators,
+    ) -> Result<Fetched, BiotoolsError> {
         let attempts = self.settings.attempts.max(1);
         let mut delay = self.settings.backoff;
         let mut attempt = 1;
         loop {
             let (result, retry_after) =
-                match tokio::time::timeout(self.settings.attempt_timeout, self.attempt(id)).await {
+                match tokio::time::timeout(self.settings.attempt_timeout, self.attempt(id, known))
+                    .await
+                {
                     Ok(r) => r,
                     Err(_) => (
                         Err(BiotoolsError::Timeout(seconds(
@@ -193,7 +252,7 @@ impl BiotoolsClient {
                     ),
                 };
             let err = match result {
-                Ok(value) => return Ok(value),
+                Ok(fetched) => return Ok(fetched),
                 Err(e) if !e.is_retryable() => return Err(e),
                 Err(e) if attempt >= attempts => {
                     return Err(if attempts == 1 {
@@ -217,18 +276,29 @@ impl BiotoolsClient {
     }
 
     /// One request; on a 429 or 5xx also the server's `Retry-After`, if it gave one in seconds.
-    async fn attempt(&self, id: &BiotoolsId) -> (Result<Value, BiotoolsError>, Option<Duration>) {
-        let response = match self
+    async fn attempt(
+        &self,
+        id: &BiotoolsId,
+        known: &Validators,
+    ) -> (Result<Fetched, BiotoolsError>, Option<Duration>) {
+        let mut request = self
             .http
             .get(self.tool_url(id))
-            .header(reqwest::header::ACCEPT, "application/json")
-            .send()
-            .await
-        {
+            .header(reqwest::header::ACCEPT, "application/json");
+        if !known.etag.is_empty() {
+            request = request.header(reqwest::header::IF_NONE_MATCH, &known.etag);
+        }
+        if !known.last_modified.is_empty() {
+            request = request.header(reqwest::header::IF_MODIFIED_SINCE, &known.last_modified);
+        }
+        let response = match request.send().await {
             Ok(r) => r,
             Err(e) => return (Err(self.transport(&e)), None),
         };
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED && !known.is_empty() {
+            return (Ok(Fetched::NotModified), None);
+        }
         if status == reqwest::StatusCode::NOT_FOUND {
             return (Err(BiotoolsError::NotFound(id.to_string())), None);
         }
@@ -241,7 +311,13 @@ impl BiotoolsClient {
                 .map(Duration::from_secs);
             return (Err(BiotoolsError::Status(status.as_u16())), retry_after);
         }
-        (self.read_json(response).await, None)
+        let validators = Validators::of(response.headers());
+        (
+            self.read_json(response)
+                .await
+                .map(|json| Fetched::Tool { json, validators }),
+            None,
+        )
     }
 
     async fn read_json(&self, mut response: reqwest::Response) -> Result<Value, BiotoolsError> {

@@ -58,6 +58,12 @@ pub mod biotools_record {
         /// Empty after a successful sync; otherwise the error, at most 2000 characters.
         #[sea_orm(column_type = "Text")]
         pub sync_error: String,
+        /// bio.tools' `ETag` for the stored data (empty when it sent none): sent back as `If-None-Match`.
+        #[sea_orm(column_type = "String(StringLen::N(200))")]
+        pub etag: String,
+        /// bio.tools' `Last-Modified` for the stored data, verbatim: sent back as `If-Modified-Since`.
+        #[sea_orm(column_type = "String(StringLen::N(200))")]
+        pub last_modified: String,
         pub created_at: DateTimeUtc,
         pub updated_at: DateTimeUtc,
     }

@@ -97,7 +97,7 @@ impl Job for BiotoolsSyncAllJob {
             &client(ctx)?,
             ctx.config.biotools_sync_rate,
             &now,
-            &mut |_, _, _| {},
+            &mut |_, _, _, _| {},
         )
         .await?;
         tracing::info!(

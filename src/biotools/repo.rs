@@ -8,6 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::client::Validators;
 use super::entity::{biotools_function as func, biotools_record as rec};
 use super::mapping::BioToolsEntry;
 use crate::submissions::entity::service_submission as sub;
@@ -98,6 +99,7 @@ pub async fn store_entry<C: ConnectionTrait>(
     submission_id: Uuid,
     biotools_id: &str,
     entry: &BioToolsEntry,
+    validators: &Validators,
     now: DateTime<Utc>,
 ) -> Result<bool, DbErr> {
     let existing = record_of(conn, submission_id).await?;
@@ -128,6 +130,8 @@ pub async fn store_entry<C: ConnectionTrait>(
     am.raw_json = Set(entry.raw.clone());
     am.last_synced_at = Set(Some(now));
     am.sync_error = Set(String::new());
+    am.etag = Set(validators.etag.clone());
+    am.last_modified = Set(validators.last_modified.clone());
     am.updated_at = Set(now);
     let record_id = if created {
         rec::Entity::insert(am).exec(conn).await?.last_insert_id
@@ -161,6 +165,22 @@ pub async fn store_entry<C: ConnectionTrait>(
             .await?;
     }
     Ok(created)
+}
+
+/// bio.tools said the stored data is current: the record counts as synced at `now`, its error cleared.
+pub async fn mark_current<C: ConnectionTrait>(
+    conn: &C,
+    submission_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    if let Some(r) = record_of(conn, submission_id).await? {
+        let mut am = rec::ActiveModel::from(r);
+        am.last_synced_at = Set(Some(now));
+        am.sync_error = Set(String::new());
+        am.updated_at = Set(now);
+        am.update(conn).await?;
+    }
+    Ok(())
 }
 
 /// Records a failed sync: only `sync_error` and `updated_at` of an existing record change (its data
@@ -202,6 +222,8 @@ pub async fn mark_error<C: ConnectionTrait>(
                 raw_json: Set(serde_json::json!({})),
                 last_synced_at: Set(None),
                 sync_error: Set(error),
+                etag: Set(String::new()),
+                last_modified: Set(String::new()),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()

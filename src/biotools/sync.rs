@@ -7,7 +7,7 @@ use sea_orm::{DatabaseConnection, DbErr};
 use std::time::Duration;
 use uuid::Uuid;
 
-use super::client::BiotoolsClient;
+use super::client::{BiotoolsClient, Fetched, Validators};
 use super::id::BiotoolsId;
 use super::repo;
 
@@ -27,6 +27,8 @@ pub enum SyncOutcome {
         /// Another attempt later may succeed (timeouts, 5xx, 429, connection trouble).
         retryable: bool,
     },
+    /// bio.tools answered 304 to the stored validators: the stored data is current and marked synced.
+    Unchanged { biotools_id: String },
     /// The URL is empty and the record that existed was removed.
     Removed,
     /// The URL is empty and there was no record.
@@ -76,7 +78,16 @@ pub async fn sync_submission(
             return Ok(SyncOutcome::InvalidUrl { error });
         }
     };
-    let fetched = client.get_tool(&id).await;
+    // Validators only for data of this very tool that a sync stored.
+    let known = repo::record_of(db, submission_id)
+        .await?
+        .filter(|r| r.biotools_id == id.as_str() && r.last_synced_at.is_some())
+        .map(|r| Validators {
+            etag: r.etag,
+            last_modified: r.last_modified,
+        })
+        .unwrap_or_default();
+    let fetched = client.fetch(&id, &known).await;
     let txn = crate::db::begin_write(db).await?;
     // The URL may have changed while we were fetching; the newer change has its own job.
     match repo::current_url(&txn, submission_id).await? {
@@ -91,8 +102,17 @@ pub async fn sync_submission(
         }
     }
     let outcome = match fetched {
-        Ok(entry) => {
-            let created = repo::store_entry(&txn, submission_id, id.as_str(), &entry, now).await?;
+        Ok(Fetched::NotModified) => {
+            repo::mark_current(&txn, submission_id, now).await?;
+            SyncOutcome::Unchanged {
+                biotools_id: id.as_str().to_string(),
+            }
+        }
+        Ok(Fetched::Tool { json, validators }) => {
+            let entry = super::mapping::map_tool(json);
+            let created =
+                repo::store_entry(&txn, submission_id, id.as_str(), &entry, &validators, now)
+                    .await?;
             SyncOutcome::Synced {
                 biotools_id: id.as_str().to_string(),
                 created,
@@ -214,7 +234,7 @@ pub struct SyncTotals {
 impl SyncTotals {
     pub fn add(&mut self, outcome: &SyncOutcome) {
         match outcome {
-            SyncOutcome::Synced { .. } => self.synced += 1,
+            SyncOutcome::Synced { .. } | SyncOutcome::Unchanged { .. } => self.synced += 1,
             SyncOutcome::Failed { .. } | SyncOutcome::InvalidUrl { .. } => self.failed += 1,
             SyncOutcome::Removed => self.removed += 1,
             SyncOutcome::NoUrl | SyncOutcome::NoSubmission | SyncOutcome::Superseded => {
@@ -234,16 +254,17 @@ pub fn interval(rate: f64) -> Duration {
 }
 
 /// Syncs every submission with a non-empty URL, each from its current id, at most `rate` submissions
-/// per second; `each` sees every outcome (for progress lines). Failures are recorded and counted, the
+/// per second; `each` sees every outcome with the count done and the total (for progress). Failures are recorded and counted, the
 /// walk goes on. `now` gives the time stamp of each write.
 pub async fn sync_all(
     db: &DatabaseConnection,
     client: &BiotoolsClient,
     rate: f64,
     now: &(dyn Fn() -> DateTime<Utc> + Send + Sync),
-    each: &mut (dyn FnMut(usize, Uuid, &SyncOutcome) + Send),
+    each: &mut (dyn FnMut(usize, usize, Uuid, &SyncOutcome) + Send),
 ) -> Result<SyncTotals, DbErr> {
     let ids = repo::submissions_with_url(db).await?;
+    let total = ids.len();
     let pause = interval(rate);
     let start = tokio::time::Instant::now();
     let mut totals = SyncTotals::default();
@@ -256,7 +277,7 @@ pub async fn sync_all(
             tracing::warn!(submission = %id, %error, "bio.tools sync failed");
         }
         totals.add(&outcome);
-        each(i + 1, id, &outcome);
+        each(i + 1, total, id, &outcome);
     }
     Ok(totals)
 }

@@ -2,6 +2,8 @@
 //! the records whose last sync failed (`--errors`).
 
 use chrono::Utc;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::time::Instant;
 use uuid::Uuid;
 
@@ -9,7 +11,7 @@ use crate::biotools::sync::{self, Preview, SyncOutcome, SyncTotals};
 use crate::biotools::{BiotoolsClient, ClientSettings, repo};
 use crate::config::Config;
 
-/// A progress line on stderr every this many submissions.
+/// Without a terminal, a progress line on stderr every this many submissions.
 const PROGRESS_EVERY: usize = 50;
 
 pub async fn sync_biotools(
@@ -53,21 +55,40 @@ pub async fn sync_biotools(
         }
         None => {
             let now = Utc::now;
-            sync::sync_all(
+            let bar = progress_bar();
+            let totals = sync::sync_all(
                 &db,
                 &client,
                 config.biotools_sync_rate,
                 &now,
-                &mut |n, id, outcome| {
-                    if outcome.is_failure() {
-                        eprintln!("{id}: {}", outcome_line(outcome));
-                    }
-                    if n % PROGRESS_EVERY == 0 {
-                        eprintln!("… {n} submission(s) done");
+                &mut |n, total, id, outcome| {
+                    let failure = outcome
+                        .is_failure()
+                        .then(|| format!("{id}: {}", outcome_line(outcome)));
+                    match &bar {
+                        Some(bar) => {
+                            bar.set_length(total as u64);
+                            bar.set_position(n as u64);
+                            if let Some(line) = failure {
+                                bar.println(line);
+                            }
+                        }
+                        None => {
+                            if let Some(line) = failure {
+                                eprintln!("{line}");
+                            }
+                            if n % PROGRESS_EVERY == 0 && n < total {
+                                eprintln!("… {n} of {total} submission(s) done");
+                            }
+                        }
                     }
                 },
             )
-            .await?
+            .await;
+            if let Some(bar) = &bar {
+                bar.finish_and_clear();
+            }
+            totals?
         }
     };
     println!(
@@ -78,6 +99,20 @@ pub async fn sync_biotools(
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// A bar with the count, rate and time left on a terminal; `None` for logs and pipes (plain lines).
+fn progress_bar() -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:40} {pos}/{len} submissions · {per_sec} · {eta} left")
+    {
+        bar.set_style(style);
+    }
+    Some(bar)
 }
 
 async fn list_errors(db: &sea_orm::DatabaseConnection) -> anyhow::Result<()> {
@@ -113,6 +148,9 @@ fn outcome_line(o: &SyncOutcome) -> String {
         SyncOutcome::Failed {
             biotools_id, error, ..
         } => format!("sync of bio.tools:{biotools_id} failed: {error}"),
+        SyncOutcome::Unchanged { biotools_id } => {
+            format!("bio.tools:{biotools_id} unchanged since the last sync (304)")
+        }
         SyncOutcome::Removed => "bio.tools URL is empty: record removed".into(),
         SyncOutcome::NoUrl => "no bio.tools URL set".into(),
         SyncOutcome::InvalidUrl { error } => format!("unusable bio.tools URL: {error}"),

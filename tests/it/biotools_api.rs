@@ -6,7 +6,7 @@ use axum::http::{Method, StatusCode};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use service_registry::auth::api_keys::AdminScope;
-use service_registry::jobs::ManualClock;
+use service_registry::jobs::{Clock, ManualClock};
 use service_registry::submissions::entity::service_submission as sub;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -215,4 +215,64 @@ async fn of_two_submissions_linking_one_tool_the_approved_ones_record_is_shown()
         second.as_str(),
         "approved wins over {first}"
     );
+}
+
+#[tokio::test]
+async fn a_resync_asks_with_the_stored_validators_and_a_304_keeps_the_data_as_current() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, Request};
+    let server = MockServer::start().await;
+    let etag = "\"minitool-v1\"";
+    let modified = "Tue, 01 Dec 2026 10:00:00 GMT";
+    // Asked with both validators → 304; asked without → the tool with them.
+    Mock::given(method("GET"))
+        .and(path("/tool/minitool/"))
+        .and(header("if-none-match", etag))
+        .and(header("if-modified-since", modified))
+        .respond_with(ResponseTemplate::new(304))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/tool/minitool/"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("etag", etag)
+                .insert_header("last-modified", modified)
+                .set_body_json(minitool()),
+        )
+        .mount(&server)
+        .await;
+    let app = app_for(&server).await;
+    let (id, _) = register(&app, "https://bio.tools/minitool").await;
+    let clock = ManualClock::new(start());
+    run_jobs(&app, &clock).await;
+    let admin = admin_auth(&app, AdminScope::Read).await;
+    let (_, first) = get(&app, "/api/v1/biotools/minitool/", Some(&admin)).await;
+    assert_eq!(first["name"], "MiniTool", "{first}");
+
+    // The daily job a day later: a conditional request, answered 304.
+    clock.advance(chrono::Duration::days(1));
+    service_registry::jobs::enqueue(&app.state.db, "biotools.sync_all", json!({}), clock.now())
+        .await
+        .expect("enqueue");
+    run_jobs(&app, &clock).await;
+    let requests: Vec<Request> = server.received_requests().await.unwrap_or_default();
+    assert_eq!(requests.len(), 2, "one request per sync");
+    assert!(requests[0].headers.get("if-none-match").is_none());
+    assert_eq!(
+        requests[1]
+            .headers
+            .get("if-none-match")
+            .and_then(|v| v.to_str().ok()),
+        Some(etag)
+    );
+    let (_, second) = get(&app, "/api/v1/biotools/minitool/", Some(&admin)).await;
+    assert_eq!(second["functions"], first["functions"], "the data is kept");
+    assert_eq!(second["name"], "MiniTool");
+    assert_eq!(second["sync_ok"], true);
+    assert_ne!(
+        second["last_synced_at"], first["last_synced_at"],
+        "a 304 counts as a successful sync"
+    );
+    assert_eq!(second["submission"], id.as_str());
 }

@@ -7,6 +7,7 @@ mod api_contract;
 mod api_keys;
 mod api_strictness;
 mod biotools_api;
+mod biotools_cli;
 mod biotools_client;
 mod biotools_fixtures;
 mod biotools_prefill;

@@ -112,6 +112,7 @@ async fn a_list_page_costs_the_same_few_queries_whatever_its_size() {
             *id,
             "minitool",
             &entry,
+            &Default::default(),
             chrono::DateTime::UNIX_EPOCH,
         )
         .await
@@ -174,7 +175,9 @@ async fn a_list_page_costs_the_same_few_queries_whatever_its_size() {
     assert_eq!(first["responsible_pis"].as_array().map(Vec::len), Some(1));
     assert_eq!(first["licenses"], json!(["MIT"]));
     assert_eq!(
-        first["biotoolsrecord"]["functions"].as_array().map(Vec::len),
+        first["biotoolsrecord"]["functions"]
+            .as_array()
+            .map(Vec::len),
         Some(2)
     );
 }

@@ -314,6 +314,8 @@ test('4. a complete registration (EDAM, licence, logo, captcha) shows the new ke
   await page.fill('#id_internal_contact_email_confirm', state.contact);
   // D — websites and licences.
   await page.fill('#id_website_url', 'https://example.org/tool');
+  // The stand-in bio.tools of scripts/browser-tests serves this entry; the registration syncs it (step 9).
+  await page.fill('#id_biotools_url', 'https://bio.tools/minitool');
   await page.fill('#id_terms_of_use_url', 'https://example.org/terms');
   await pick(page, 'licenses', 'MIT', 'MIT License');
   assert.deepEqual(await page.locator('#id_licenses').evaluate((s) => [...s.selectedOptions].map((o) => o.value)), ['MIT']);
@@ -462,5 +464,36 @@ test('8. key recovery: e-mailed link, new key, old key refused', async () => {
   assert.equal(new URL(page.url()).pathname, '/update/edit/');
   assert.equal(await page.locator('#id_service_name').inputValue(), state.name);
   state.key = newKey;
+  expectClean(page);
+});
+
+test('9. the registration\'s bio.tools entry is synced by the worker and served by the API', async () => {
+  needs('id');
+  const env = { ...process.env };
+  for (const k of ['DATABASE_URL', 'DB_HOST', 'REDIS_URL', 'ENVIRONMENT']) delete env[k];
+  const adminKey = execFileSync(REGISTRY_BIN, ['--data-dir', DATA_DIR, 'admin-key', 'create', '--scope', 'read',
+    '--label', 'browser test bio.tools check'], { encoding: 'utf8', env }).trim();
+  assert.match(adminKey, KEY_SHAPE, 'the CLI printed an admin key');
+  const page = await openPage(browser);
+  const headers = { Authorization: `AdminKey ${adminKey}` };
+  // The sync job is queued with the registration and run by the server's own worker.
+  let record;
+  for (let i = 0; i < 60 && !record; i += 1) {
+    const r = await page.request.get('/api/v1/biotools/minitool/', { headers });
+    if (r.status() === 200) record = await r.json();
+    else await new Promise((done) => setTimeout(done, 500));
+  }
+  assert.ok(record, 'GET /api/v1/biotools/minitool/ answered 200 within 30 s');
+  assert.equal(record.submission, state.id);
+  assert.equal(record.name, 'MiniTool');
+  assert.equal(record.sync_ok, true);
+  assert.deepEqual(record.functions.map((f) => f.position), [0, 1]);
+  assert.ok(record.functions[0].operations.length > 0, 'the functions carry their operations');
+  assert.ok(record.edam_topics_resolved.some((t) => t.uri === 'http://edamontology.org/topic_0080'));
+  const sub = await page.request.get(`/api/v1/submissions/${state.id}/`, { headers });
+  assert.equal(sub.status(), 200);
+  assert.equal((await sub.json()).biotoolsrecord.biotools_id, 'minitool');
+  const anonymous = await page.request.get('/api/v1/biotools/minitool/');
+  assert.equal(anonymous.status(), 403, 'no key, no record');
   expectClean(page);
 });
