@@ -27,24 +27,17 @@ const NOT_FOUND: &str = "No bio.tools record matches the given query.";
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct RecordListQuery {
-    /// Only records of this bio.tools id (case-insensitive; a bio.tools address works too).
+    /// Only records of this bio.tools id (case-insensitive; a bio.tools address works too; a value that
+    /// is no bio.tools id matches nothing).
     #[param(example = "blast")]
     pub biotools_id: Option<String>,
     /// Only the record of this submission.
     #[param(value_type = Option<Uuid>)]
     pub submission: Option<String>,
-    /// 1-based page number, or `last`. Past the end → 404.
-    #[param(value_type = Option<String>, pattern = r"^([1-9][0-9]*|last)$", example = "2")]
+    #[param(schema_with = crate::api::openapi::page_schema)]
     pub page: Option<String>,
-    /// Items per page (default `API_PAGE_SIZE`, capped at `API_MAX_PAGE_SIZE`).
-    #[param(value_type = Option<u64>, minimum = 1)]
+    #[param(schema_with = crate::api::openapi::page_size_schema)]
     pub page_size: Option<String>,
-}
-
-fn biotools_id_filter(raw: &str) -> AppResult<String> {
-    BiotoolsId::parse(raw)
-        .map(|id| id.as_str().to_string())
-        .map_err(|msg| AppError::BadRequest(format!("biotools_id: {msg}")))
 }
 
 /// Every mirrored record (admin key, read or full scope), by bio.tools id.
@@ -66,9 +59,13 @@ pub async fn list(
     principal.require_admin()?;
     let mut select = rec::Entity::find();
     if let Some(raw) = q.biotools_id.as_deref().filter(|v| !v.trim().is_empty()) {
-        select = select.filter(rec::Column::BiotoolsId.eq(biotools_id_filter(raw)?));
+        // An exact filter: a value that cannot be a bio.tools id matches no record.
+        let wanted = BiotoolsId::parse(raw)
+            .map(|id| id.as_str().to_string())
+            .unwrap_or_default();
+        select = select.filter(rec::Column::BiotoolsId.eq(wanted));
     }
-    if let Some(raw) = q.submission.as_deref().filter(|v| !v.trim().is_empty()) {
+    if let Some(raw) = q.submission.as_deref() {
         let id = Uuid::parse_str(raw.trim()).map_err(|_| {
             AppError::BadRequest("submission must be a submission id (a UUID).".into())
         })?;
