@@ -35,6 +35,7 @@ struct Row {
     status_label: String,
     maturity: Option<(String, String)>,
     center: String,
+    center_short: String,
     licenses: String,
     license_note: String,
     elixir: bool,
@@ -195,6 +196,11 @@ pub async fn list(
                     (tag_label(p), sec.join(", "))
                 }),
                 center: r.center.as_ref().map(center_label).unwrap_or_default(),
+                center_short: r
+                    .center
+                    .as_ref()
+                    .map(|c| c.short_name.clone())
+                    .unwrap_or_default(),
                 licenses: license_text(r),
                 license_note: note_text(&s.license_note),
                 elixir: s.register_as_elixir,
