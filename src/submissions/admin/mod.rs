@@ -5,6 +5,7 @@
 
 mod dashboard;
 mod detail;
+mod edit;
 mod export;
 mod keys;
 mod list;
@@ -33,6 +34,10 @@ pub fn section(prefix: &str) -> Section {
         .route(&p("submissions/bulk/"), post(list::bulk))
         .route(&p("submissions/export/"), get(export::export))
         .route(&p("submissions/{id}/"), get(detail::page))
+        .route(
+            &p("submissions/{id}/edit/"),
+            get(edit::page).post(edit::save),
+        )
         .route(&p("submissions/{id}/status/"), post(detail::status))
         .route(&p("submissions/{id}/tags/"), post(detail::tags))
         .route(&p("submissions/{id}/keys/"), post(keys::keys))

@@ -553,3 +553,83 @@ async fn exports_have_the_spec_columns_and_no_internal_request_data() {
     assert!(!r.text().contains("192.0.2.99") && !o.contains_key("submission_ip"));
     assert!(r.text().starts_with("[\n  {"), "2-space indent");
 }
+
+#[tokio::test]
+async fn an_admin_edit_goes_through_the_domain_with_reset_log_mail_and_audit() {
+    let (app, _) = app_with(|_| {}).await;
+    staff(&app, "ed", Some(EDITOR)).await;
+    staff(&app, "viewer", Some(service_registry::auth::roles::VIEWER)).await;
+    let c = login(&app, "ed").await;
+    // A complete registration (the form's rules hold), approved.
+    let (id, _) = crate::submissions_api::register(&app).await;
+    let id = uuid::Uuid::parse_str(&id).unwrap();
+    set(&app, id, |am| am.status = Set("approved".into())).await;
+    let path = format!("{P}submissions/{id}/edit/");
+    let page = c.get(&app, &path).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("name=\"service_name\""));
+    let record = service_registry::submissions::repo::load(
+        &app.state.db,
+        service_registry::submissions::model::SubmissionId(id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let values = service_registry::submissions::form::to_form(&record);
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
+    for (k, vs) in &values {
+        if k == "service_name" {
+            continue;
+        }
+        for v in vs {
+            pairs.push((k.as_str(), v.as_str()));
+        }
+    }
+    let unchanged: Vec<(&str, &str)> = pairs
+        .iter()
+        .copied()
+        .chain([("service_name", "MetaProFi")])
+        .collect();
+    let r = c.post(&app, &path, &unchanged).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    assert!(logs(&app, id).await.is_empty(), "no change, no log");
+    assert!(
+        c.get(&app, P)
+            .await
+            .text()
+            .contains("no field values were changed")
+    );
+
+    let before = mails(&app).await;
+    pairs.push(("service_name", "Renamed by the office"));
+    let r = c.post(&app, &path, &pairs).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let after = row(&app, id).await;
+    assert_eq!(after.service_name, "Renamed by the office");
+    assert_eq!(
+        after.status, "submitted",
+        "an approved submission goes back to review"
+    );
+    let l = logs(&app, id).await;
+    assert_eq!(l.len(), 1);
+    assert_eq!(l[0].changed_by, "admin:ed");
+    assert!(mails(&app).await > before, "the update e-mails are queued");
+    assert!(audit_of(&app, id).await[0].contains("'MetaProFi' → 'Renamed by the office'"));
+
+    let mut bad = pairs.clone();
+    bad.retain(|(k, _)| *k != "service_name");
+    bad.push(("service_name", ""));
+    let r = c.post(&app, &path, &bad).await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a bad value is refused with the form"
+    );
+
+    let v = login(&app, "viewer").await;
+    assert_eq!(v.get(&app, &path).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        v.post(&app, &path, &pairs).await.status,
+        StatusCode::FORBIDDEN
+    );
+}
