@@ -77,7 +77,12 @@ impl JobRegistry {
 
 /// Every domain's section of the admin portal (its screens, navigation and dashboard widgets).
 fn admin_sections(prefix: &str) -> Vec<crate::admin::Section> {
-    vec![crate::submissions::admin::section(prefix)]
+    vec![
+        crate::submissions::admin::section(prefix),
+        crate::edam::admin::section(prefix),
+        crate::licenses::admin::section(prefix),
+        crate::biotools::admin::section(prefix),
+    ]
 }
 
 /// Compiles every domain's fixed patterns: a start-up error, never a pattern that silently never matches.

@@ -252,6 +252,41 @@ impl Pager {
     }
 }
 
+/// `LOWER(col) LIKE '%term%'` with the term's wildcards escaped: the list screens' search condition.
+pub fn contains(
+    col: impl sea_orm::sea_query::IntoColumnRef,
+    term: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped: String = term
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Expr::expr(Func::lower(Expr::col(col))).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
+/// [`contains`] over a JSON column read as text (lists of synonyms and the like).
+pub fn json_contains(
+    col: impl sea_orm::sea_query::IntoColumnRef,
+    term: &str,
+) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+    let escaped: String = term
+        .to_lowercase()
+        .chars()
+        .flat_map(|c| match c {
+            '\\' | '%' | '_' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    Expr::expr(Func::lower(Expr::col(col).cast_as("text")))
+        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+}
+
 /// Search terms: whitespace-separated, "quoted phrases" kept whole, at most ten.
 pub fn terms(q: &str) -> Vec<String> {
     let mut out = Vec::new();

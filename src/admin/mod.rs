@@ -4,15 +4,19 @@
 //! [`Section`] (nav entries, routes, dashboard widgets) from its own `admin` module; `app.rs` collects them.
 
 pub mod access;
+mod admin_keys;
 pub mod audit;
 mod dashboard;
 pub mod entity;
 pub mod form;
+mod jobs_screen;
+pub use jobs_screen::last_run;
 pub mod list;
 pub mod lockout;
 mod login;
 pub mod session;
 mod staff_users;
+pub mod table;
 pub mod totp;
 mod two_factor;
 
@@ -84,6 +88,18 @@ pub fn router(prefix: &str, sections: Vec<Section>) -> Router<AppState> {
             href: "locks/",
             cap: Cap::ManageUsers,
         },
+        NavItem {
+            group: "API Keys",
+            label: "Admin API keys",
+            href: "admin-keys/",
+            cap: Cap::AdminKeys,
+        },
+        NavItem {
+            group: "Background work",
+            label: "Jobs",
+            href: "jobs/",
+            cap: Cap::ViewJobs,
+        },
     ];
     let mut widgets: Vec<Widget> = Vec::new();
     let bare = format!("/{prefix}");
@@ -110,7 +126,9 @@ pub fn router(prefix: &str, sections: Vec<Section>) -> Router<AppState> {
             get(two_factor::enrol_page).post(two_factor::enrol),
         )
         .route(&p("2fa/disable/"), post(two_factor::disable_two_factor))
-        .merge(staff_users::routes(prefix));
+        .merge(staff_users::routes(prefix))
+        .merge(jobs_screen::routes(prefix))
+        .merge(admin_keys::routes(prefix));
     for s in sections {
         nav.extend(s.nav);
         widgets.extend(s.widgets);

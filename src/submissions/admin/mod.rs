@@ -10,6 +10,7 @@ mod export;
 mod keys;
 mod list;
 pub mod query;
+mod records;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -48,14 +49,38 @@ pub fn section(prefix: &str) -> Section {
         .route(
             &p("submissions/{id}/delete/"),
             get(detail::delete_page).post(detail::delete),
-        );
+        )
+        .route(&p("changelog/"), get(records::change_log))
+        .route(&p("deletion-audits/"), get(records::deletion_audits))
+        .route(&p("keys/"), get(records::keys))
+        .route(&p("keys/revoke/"), post(records::revoke_key));
     Section {
-        nav: vec![NavItem {
-            group: "Service Submissions",
-            label: "Service submissions",
-            href: "submissions/",
-            cap: Cap::ViewSubmissions,
-        }],
+        nav: vec![
+            NavItem {
+                group: "Service Submissions",
+                label: "Service submissions",
+                href: "submissions/",
+                cap: Cap::ViewSubmissions,
+            },
+            NavItem {
+                group: "Service Submissions",
+                label: "Submission API keys",
+                href: "keys/",
+                cap: Cap::ViewKeys,
+            },
+            NavItem {
+                group: "Service Submissions",
+                label: "Change log",
+                href: "changelog/",
+                cap: Cap::ViewChangeLog,
+            },
+            NavItem {
+                group: "Service Submissions",
+                label: "Deletion audits",
+                href: "deletion-audits/",
+                cap: Cap::ViewDeletionAudits,
+            },
+        ],
         routes,
         widgets: vec![dashboard::widget],
     }

@@ -4,6 +4,7 @@
 
 mod access;
 mod login;
+mod screens;
 mod submissions;
 
 use crate::support::{TestApp, TestResponse};
