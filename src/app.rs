@@ -82,6 +82,7 @@ fn admin_sections(prefix: &str) -> Vec<crate::admin::Section> {
         crate::edam::admin::section(prefix),
         crate::licenses::admin::section(prefix),
         crate::biotools::admin::section(prefix),
+        crate::registry::admin::section(prefix),
     ]
 }
 

@@ -141,6 +141,7 @@ async fn list(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: Vec::new(),
     };
     super::table::render(&state, &pc, &staff, table)

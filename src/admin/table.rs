@@ -68,6 +68,8 @@ pub struct Table {
     /// Figures shown above the table (label, value).
     pub summary: Vec<(String, String)>,
     pub toolbar: Vec<Button>,
+    /// Links beside the toolbar (label, href), e.g. "Add".
+    pub links: Vec<(String, String)>,
     /// The search box's current value; `None` = no search box.
     pub search: Option<String>,
     pub sidebar: Option<Sidebar>,

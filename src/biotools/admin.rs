@@ -124,6 +124,7 @@ async fn list(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: q
             .get("sync")
             .map(|v| vec![("sync".to_string(), v.to_string())])

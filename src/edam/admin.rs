@@ -156,6 +156,7 @@ async fn list(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: ["branch", "is_obsolete"]
             .iter()
             .filter_map(|k| q.get(k).map(|v| (k.to_string(), v.to_string())))

@@ -156,6 +156,7 @@ async fn list(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: ["is_osi_approved", "is_fsf_libre", "is_deprecated"]
             .iter()
             .filter_map(|k| q.get(k).map(|v| (k.to_string(), v.to_string())))

@@ -116,6 +116,7 @@ pub async fn change_log(
         ),
         rows,
         pager,
+        links: Vec::new(),
         keep: submission_filter(&q)
             .map(|id| vec![("submission__id".to_string(), id.to_string())])
             .unwrap_or_default(),
@@ -182,6 +183,7 @@ pub async fn deletion_audits(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: Vec::new(),
     };
     crate::admin::table::render(&state, &pc, &staff, table)
@@ -296,6 +298,7 @@ pub async fn keys(
             })
             .collect(),
         pager,
+        links: Vec::new(),
         keep: ["submission__id__exact", "is_active"]
             .iter()
             .filter_map(|k| q.get(k).map(|v| (k.to_string(), v.to_string())))

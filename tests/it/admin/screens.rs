@@ -251,3 +251,176 @@ async fn an_admin_key_is_created_with_its_scope_shown_once_and_revoked() {
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn reference_data_is_managed_by_managers_and_guarded_while_in_use() {
+    use service_registry::registry::entity::{
+        principal_investigator as pi, service_category as cat, service_center as centre,
+    };
+    let (app, _) = app_with(|_| {}).await;
+    staff(&app, "viewer", Some(VIEWER)).await;
+    staff(&app, "editor", Some(EDITOR)).await;
+    staff(&app, "manager", Some(MANAGER)).await;
+    let base = format!("{P}reference/");
+    let v = login(&app, "viewer").await;
+    let e = login(&app, "editor").await;
+    let m = login(&app, "manager").await;
+    for kind in ["categories", "centers", "pis"] {
+        assert_eq!(
+            v.get(&app, &format!("{base}{kind}/")).await.status,
+            StatusCode::OK,
+            "viewers see {kind}"
+        );
+        assert_eq!(
+            v.get(&app, &format!("{base}{kind}/new/")).await.status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            e.post(&app, &format!("{base}{kind}/new/"), &[("name", "X")])
+                .await
+                .status,
+            StatusCode::FORBIDDEN,
+            "editors do not edit {kind}"
+        );
+    }
+    assert_eq!(
+        v.get(&app, &format!("{base}nonsense/")).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let r = m
+        .post(
+            &app,
+            &format!("{base}categories/new/"),
+            &[("name", "Imaging"), ("is_active", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let c = cat::Entity::find()
+        .filter(cat::Column::Name.eq("Imaging"))
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .expect("created");
+    let r = m
+        .post(
+            &app,
+            &format!("{base}categories/new/"),
+            &[("name", "imaging")],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "names are unique, as in the API"
+    );
+    let r = m
+        .post(
+            &app,
+            &format!("{base}pis/new/"),
+            &[
+                ("last_name", "Doe"),
+                ("first_name", "Jane"),
+                ("orcid", "0000-0002-1825-0098"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a wrong ORCID check digit is refused"
+    );
+    assert!(r.text().contains("orcid"));
+    let r = m
+        .post(
+            &app,
+            &format!("{base}pis/new/"),
+            &[
+                ("last_name", "Doe"),
+                ("first_name", "Jane"),
+                ("orcid", "0000-0002-1825-0097"),
+                ("is_active", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        pi::Entity::find()
+            .filter(pi::Column::LastName.eq("Doe"))
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    // A centre in use cannot be deleted; it can be deactivated. An unused category can be deleted.
+    let id = submission(&app, "rejected").await;
+    let used = service_registry::submissions::repo::row(&app.state.db, id)
+        .await
+        .unwrap()
+        .unwrap()
+        .service_center_id;
+    let r = m
+        .post(&app, &format!("{base}centers/{used}/delete/"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        centre::Entity::find_by_id(used)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_some(),
+        "kept"
+    );
+    assert!(
+        m.get(&app, P)
+            .await
+            .text()
+            .contains("referenced by 1\u{a0}submission(s)")
+    );
+    let row = centre::Entity::find_by_id(used)
+        .one(&app.state.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let r = m
+        .post(
+            &app,
+            &format!("{base}centers/{used}/"),
+            &[
+                ("short_name", &row.short_name),
+                ("full_name", &row.full_name),
+                ("website", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        !centre::Entity::find_by_id(used)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .is_active,
+        "deactivated"
+    );
+    let r = m
+        .post(&app, &format!("{base}categories/{}/delete/", c.id), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(
+        cat::Entity::find_by_id(c.id)
+            .one(&app.state.db)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        v.post(&app, &format!("{base}categories/1/delete/"), &[])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let list = v.get(&app, &format!("{base}centers/")).await.text();
+    assert!(list.contains("1\u{a0}submission(s)") && list.contains("service_center__id__exact"));
+}
