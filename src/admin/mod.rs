@@ -75,7 +75,8 @@ pub struct Shell {
 /// The portal: the shell's own screens and every section's, behind the shell's extension.
 pub fn router(prefix: &str, sections: Vec<Section>) -> Router<AppState> {
     let p = |rest: &str| path(prefix, rest);
-    let mut nav = vec![
+    // The shell's own screens, listed after the domains' sections.
+    let own = vec![
         NavItem {
             group: "Authentication and Authorization",
             label: "Users",
@@ -129,11 +130,13 @@ pub fn router(prefix: &str, sections: Vec<Section>) -> Router<AppState> {
         .merge(staff_users::routes(prefix))
         .merge(jobs_screen::routes(prefix))
         .merge(admin_keys::routes(prefix));
+    let mut nav = Vec::new();
     for s in sections {
         nav.extend(s.nav);
         widgets.extend(s.widgets);
         routes = routes.merge(s.routes);
     }
+    nav.extend(own);
     let shell = Arc::new(Shell { nav, widgets });
     routes.layer(Extension(shell))
 }
