@@ -3,6 +3,7 @@
 //! deletion, exports. Helpers here sign users in and send forms with a valid CSRF pair.
 
 mod access;
+mod editing;
 mod login;
 mod screens;
 mod submissions;
