@@ -76,6 +76,17 @@ impl JobRegistry {
     }
 }
 
+/// Every domain's section of the admin portal (its screens, navigation and dashboard widgets).
+fn admin_sections(prefix: &str) -> Vec<crate::admin::Section> {
+    vec![
+        crate::submissions::admin::section(prefix),
+        crate::edam::admin::section(prefix),
+        crate::licenses::admin::section(prefix),
+        crate::biotools::admin::section(prefix),
+        crate::registry::admin::section(prefix),
+    ]
+}
+
 /// Compiles every domain's fixed patterns: a start-up error, never a pattern that silently never matches.
 pub fn check_patterns() -> anyhow::Result<()> {
     crate::submissions::rules::check_patterns()?;
@@ -112,6 +123,10 @@ pub fn router_with_extra(
         .merge(crate::web::captcha::routes(&state))
         .merge(crate::submissions::pages::routes())
         .merge(crate::biotools::prefill::routes())
+        .merge(crate::admin::router(
+            &state.config.admin_url_prefix,
+            admin_sections(&state.config.admin_url_prefix),
+        ))
         .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));

@@ -1,5 +1,6 @@
 //! Service Registration Platform: library crate shared by the binary and the integration tests.
 
+pub mod admin;
 pub mod api;
 pub mod app;
 pub mod auth;

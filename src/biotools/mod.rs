@@ -2,6 +2,7 @@
 //! a tool's JSON to what is stored, the sync of a submission's record and its jobs, and the form's
 //! prefill.
 
+pub mod admin;
 pub mod api;
 pub mod client;
 pub mod entity;

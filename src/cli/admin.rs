@@ -1,4 +1,4 @@
-//! The administration commands: `migrate`, `setup-groups`, `create-superuser`, `healthcheck`.
+//! The administration commands: `migrate`, `setup-groups`, `create-superuser`, `create-user`, `healthcheck`.
 
 use anyhow::{Context, bail};
 use std::io::{IsTerminal, Write};
@@ -126,6 +126,67 @@ pub(super) async fn create_superuser(
     )
     .await?;
     println!("Superuser '{}' created.", user.username);
+    Ok(())
+}
+
+/// What `create-user` was asked for.
+pub(super) struct NewStaff {
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub roles: Vec<String>,
+    pub superuser: bool,
+    pub no_input: bool,
+}
+
+/// `create-user`: a staff user with roles, in one transaction (a bad role creates nobody).
+pub(super) async fn create_user(config: &Config, new: NewStaff) -> anyhow::Result<()> {
+    let interactive = !new.no_input && std::io::stdin().is_terminal();
+    let username = match new.username {
+        Some(u) => u,
+        None if interactive => prompt("Username: ")?,
+        None => bail!("--username is required with --no-input"),
+    };
+    let email = new.email.unwrap_or_default();
+    let password = if interactive {
+        let p1 = rpassword::prompt_password("Password: ")?;
+        let p2 = rpassword::prompt_password("Password (again): ")?;
+        if p1 != p2 {
+            bail!("The two passwords differ.");
+        }
+        p1
+    } else {
+        std::env::var("STAFF_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty())
+            .context("STAFF_PASSWORD must be set for a non-interactive create-user")?
+    };
+    let db = crate::db::connect(&config.database).await?;
+    roles::sync_groups(&db, false).await?;
+    let txn = sea_orm::TransactionTrait::begin(&db).await?;
+    let user = users::create(
+        &txn,
+        users::NewUser {
+            username: &username,
+            email: &email,
+            password: &password,
+            is_superuser: new.superuser,
+        },
+    )
+    .await?;
+    for role in &new.roles {
+        users::add_to_group(&txn, user.id, role).await?;
+    }
+    txn.commit().await?;
+    println!(
+        "Staff user '{}' created{}{}.",
+        user.username,
+        if new.superuser { " (superuser)" } else { "" },
+        if new.roles.is_empty() {
+            String::new()
+        } else {
+            format!(" with roles: {}", new.roles.join(", "))
+        }
+    );
     Ok(())
 }
 

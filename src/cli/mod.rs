@@ -90,6 +90,24 @@ pub enum Command {
         #[arg(long)]
         no_input: bool,
     },
+    /// Create an active staff user with roles (or a superuser); asks for missing values unless --no-input.
+    CreateUser {
+        /// Login name.
+        #[arg(long)]
+        username: Option<String>,
+        /// E-mail address.
+        #[arg(long)]
+        email: Option<String>,
+        /// A role to give ("Registry Viewer", "Registry Editor", "Registry Manager"); repeatable.
+        #[arg(long = "role", value_name = "ROLE")]
+        roles: Vec<String>,
+        /// Make the user a superuser.
+        #[arg(long)]
+        superuser: bool,
+        /// Read the password from STAFF_PASSWORD instead of prompting; never pass it as an argument.
+        #[arg(long)]
+        no_input: bool,
+    },
     /// Create or update the roles Registry Viewer, Editor and Manager with their exact permissions.
     SetupGroups {
         /// Show what would change without writing anything.

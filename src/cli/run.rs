@@ -58,6 +58,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             email,
             no_input,
         } => create_superuser(&config, username, email, no_input).await,
+        Command::CreateUser {
+            username,
+            email,
+            roles,
+            superuser,
+            no_input,
+        } => {
+            super::admin::create_user(
+                &config,
+                super::admin::NewStaff {
+                    username,
+                    email,
+                    roles,
+                    superuser,
+                    no_input,
+                },
+            )
+            .await
+        }
         Command::SetupGroups { dry_run, list } => setup_groups(&config, dry_run, list).await,
         Command::LoadReferenceData { file } => load_reference_data(&config, &file).await,
         Command::SyncEdam {

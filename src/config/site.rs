@@ -213,12 +213,36 @@ impl Default for BiotoolsSection {
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSection {
     pub url_prefix: String,
+    /// Who must sign in with a second factor (TOTP): `"superusers"`, `"staff"` (everyone) or `"off"`.
+    pub require_2fa: Require2fa,
 }
 
 impl Default for AdminSection {
     fn default() -> Self {
         Self {
             url_prefix: "admin-denbi".into(),
+            require_2fa: Require2fa::Off,
+        }
+    }
+}
+
+/// `[admin] require_2fa`: staff who must enrol in two-factor sign-in before any admin screen.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Require2fa {
+    #[default]
+    Off,
+    Superusers,
+    Staff,
+}
+
+impl Require2fa {
+    /// Whether a user with this superuser flag must have a confirmed second factor.
+    pub fn applies_to(self, is_superuser: bool) -> bool {
+        match self {
+            Self::Off => false,
+            Self::Superusers => is_superuser,
+            Self::Staff => true,
         }
     }
 }

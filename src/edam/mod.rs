@@ -1,6 +1,7 @@
 //! EDAM ontology: parsing releases (OWL and TSV), the built-in seed, sync, in-memory ranked search and
 //! the public EDAM API.
 
+pub mod admin;
 pub mod api;
 pub mod entity;
 pub mod jobs;

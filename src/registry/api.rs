@@ -107,7 +107,7 @@ async fn find_category(state: &AppState, id: &str) -> AppResult<cat::Model> {
         .ok_or_else(not_found)
 }
 
-async fn save_category(
+pub(crate) async fn save_category(
     state: &AppState,
     existing: Option<cat::Model>,
     body: CategoryWrite,
@@ -260,7 +260,7 @@ async fn find_center(state: &AppState, id: &str) -> AppResult<center::Model> {
         .ok_or_else(|| AppError::NotFound("No service center matches the given query.".into()))
 }
 
-async fn save_center(
+pub(crate) async fn save_center(
     state: &AppState,
     existing: Option<center::Model>,
     body: ServiceCenterWrite,

@@ -31,7 +31,7 @@ async fn find(state: &AppState, id: &str) -> AppResult<pi::Model> {
         })
 }
 
-async fn save(
+pub(crate) async fn save(
     state: &AppState,
     existing: Option<pi::Model>,
     body: PiWrite,

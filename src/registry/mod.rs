@@ -1,5 +1,6 @@
 //! Reference data: service categories, service centres, principal investigators.
 
+pub mod admin;
 pub mod api;
 pub mod api_pis;
 pub mod api_types;

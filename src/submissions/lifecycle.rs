@@ -158,6 +158,100 @@ pub async fn set_status(
     Ok(true)
 }
 
+/// Sets the maturity tags of the given submissions that are approved *now* (read under the write
+/// transaction, so one rejected meanwhile is skipped); the others are skipped. `primary` empty clears
+/// it; `secondary` replaces the list. Unknown tags are refused before anything is written. A row whose
+/// tags really change gets a change-log entry; no e-mail (tags are curation, not a status change).
+/// Returns how many approved submissions were processed and the ids whose tags changed.
+pub async fn set_maturity_tags(
+    db: &DatabaseConnection,
+    ctx: &super::service::Ctx<'_>,
+    ids: &[uuid::Uuid],
+    primary: &str,
+    secondary: &[&str],
+    actor: &str,
+) -> Result<(usize, Vec<uuid::Uuid>), AppError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let primary = match primary.trim() {
+        "" => None,
+        p if PRIMARY_TAGS.contains(&p) => Some(p.to_string()),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Invalid primary tag selection.".into(),
+            ));
+        }
+    };
+    let mut wanted: Vec<String> = Vec::new();
+    for t in secondary {
+        if !SECONDARY_TAGS.contains(t) {
+            return Err(AppError::BadRequest(format!("Invalid secondary tag: {t}.")));
+        }
+        if !wanted.iter().any(|w| w == t) {
+            wanted.push(t.to_string());
+        }
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let rows = service_submission::Entity::find()
+        .filter(service_submission::Column::Id.is_in(ids.to_vec()))
+        .filter(service_submission::Column::Status.eq(Status::Approved.code()))
+        .all(&txn)
+        .await?;
+    if rows.is_empty() {
+        txn.rollback().await?;
+        return Err(AppError::BadRequest(
+            "No approved submissions selected. Tags can only be assigned to approved services."
+                .into(),
+        ));
+    }
+    let now = ctx.now();
+    let label_list = |tags: &[String]| {
+        if tags.is_empty() {
+            "—".to_string()
+        } else {
+            tags.iter()
+                .map(|t| tag_label(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    };
+    let mut changed = Vec::new();
+    for row in &rows {
+        let old_secondary = super::diff::secondary_tags(row);
+        let mut changes = Vec::new();
+        if row.primary_maturity_tag != primary {
+            changes.push(Change {
+                field: "primary_maturity_tag".into(),
+                label: "Primary maturity tag".into(),
+                old: row
+                    .primary_maturity_tag
+                    .as_deref()
+                    .map_or("—".into(), tag_label),
+                new: primary.as_deref().map_or("—".into(), tag_label),
+            });
+        }
+        if old_secondary != wanted {
+            changes.push(Change {
+                field: "secondary_maturity_tags".into(),
+                label: "Secondary maturity tags".into(),
+                old: label_list(&old_secondary),
+                new: label_list(&wanted),
+            });
+        }
+        if changes.is_empty() {
+            continue;
+        }
+        let mut am: service_submission::ActiveModel = row.clone().into();
+        am.primary_maturity_tag = Set(primary.clone());
+        am.secondary_maturity_tags = Set(Some(serde_json::json!(wanted)));
+        am.updated_at = Set(now);
+        write_change_log(&txn, &mut am, SubmissionId(row.id), actor, &changes, now).await?;
+        repo::update(&txn, am).await?;
+        changed.push(row.id);
+    }
+    txn.commit().await?;
+    Ok((rows.len(), changed))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,6 @@
 //! Service submissions: the core domain (rules, lifecycle, change log, deletion audit, logos) and its API.
 
+pub mod admin;
 pub mod api;
 pub mod body;
 pub mod diff;

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set), and the real binary for command-line behaviour.
 
 mod access_log;
+mod admin;
 mod api;
 mod api_contract;
 mod api_keys;

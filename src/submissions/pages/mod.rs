@@ -3,10 +3,10 @@
 //! the form, call the domain (`form`, `service`, `lifecycle`) and render what it returns.
 
 mod recover;
-mod register;
+pub(crate) mod register;
 pub mod sessions;
 mod update;
-mod view;
+pub(crate) mod view;
 
 use axum::Router;
 use axum::extract::{FromRequest, Multipart, Request};
