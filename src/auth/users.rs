@@ -88,7 +88,14 @@ pub async fn create<C: ConnectionTrait>(
         last_login: Set(None),
     }
     .insert(db)
-    .await?;
+    .await
+    // Two creations of one name at the same moment: the loser gets the same answer as a later one.
+    .map_err(|e| match e.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            UserError::Exists(username.to_string())
+        }
+        _ => UserError::Db(e),
+    })?;
     Ok(model)
 }
 

@@ -21,8 +21,7 @@ pub const MAX_COST: usize = 50;
 pub const VERSIONS_IN_COLUMN: usize = 5;
 
 /// An EDAM concept as bio.tools gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BiotoolsEdamRef)]
 pub struct EdamRef {
     pub uri: String,
@@ -30,8 +29,7 @@ pub struct EdamRef {
 }
 
 /// One input or output of a function: its EDAM data concept and accepted formats.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BiotoolsDataSlot)]
 pub struct DataSlot {
     pub data: EdamRef,
@@ -48,8 +46,7 @@ pub struct BioToolsFunction {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BiotoolsPublication)]
 pub struct Publication {
     pub pmid: String,
@@ -62,8 +59,7 @@ pub struct Publication {
 }
 
 /// A documentation page or another link (`{url, type}`), `type` always a list as bio.tools now has it.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BiotoolsLink)]
 pub struct Link {
     pub url: String,
@@ -72,8 +68,7 @@ pub struct Link {
 }
 
 /// A download (`{url, type, version}`); bio.tools gives one `type` per download.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(default)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = BiotoolsDownload)]
 pub struct Download {
     pub url: String,

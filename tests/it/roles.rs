@@ -128,3 +128,29 @@ async fn user_permissions_follow_roles_and_superuser_has_all() {
     .await;
     assert!(matches!(short, Err(users::UserError::Password(_))));
 }
+
+#[tokio::test]
+async fn two_creations_of_one_username_at_once_give_one_user_and_one_clear_refusal() {
+    let (_t, db) = TestDb::migrated().await;
+    let new = || users::NewUser {
+        username: "office",
+        email: "office@example.org",
+        password: "a long enough passphrase 42",
+        is_superuser: false,
+    };
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let db = db.clone();
+            tokio::spawn(async move { users::create(&db, new()).await })
+        })
+        .collect();
+    let mut created = 0;
+    for t in tasks {
+        match t.await.expect("task") {
+            Ok(_) => created += 1,
+            Err(users::UserError::Exists(name)) => assert_eq!(name, "office"),
+            Err(other) => panic!("a race must read as 'already exists', not {other:?}"),
+        }
+    }
+    assert_eq!(created, 1);
+}
