@@ -48,6 +48,7 @@ fn documented_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(crate::api::root::router())
         .merge(crate::registry::api::router())
         .merge(crate::submissions::api::router(state))
+        .merge(crate::catalogue::api::router())
         .merge(crate::health::router())
 }
 
@@ -111,6 +112,7 @@ pub fn router_with_extra(
         .merge(crate::web::captcha::routes(&state))
         .merge(crate::submissions::pages::routes())
         .merge(crate::biotools::prefill::routes())
+        .merge(crate::catalogue::routes())
         .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));

@@ -11,6 +11,7 @@ mod m20261122_000006_jobs;
 mod m20261202_000007_jobs_claim_index;
 mod m20261202_000008_captcha_solutions;
 mod m20261203_000009_public_forms;
+mod m20261204_000011_catalogue;
 
 /// Builds a named index over `cols`. Names are explicit so they are identical on both backends and
 /// stay within PostgreSQL's 63-byte identifier limit.
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_jobs_claim_index::Migration),
             Box::new(m20261202_000008_captcha_solutions::Migration),
             Box::new(m20261203_000009_public_forms::Migration),
+            Box::new(m20261204_000011_catalogue::Migration),
         ]
     }
 }
