@@ -205,11 +205,12 @@ async fn index(
             current: n == current,
         })
         .collect();
-    let sort = q.effective_sort();
+    // The select sits outside the swapped results, so its options cannot depend on the search: the
+    // blank choice is the default (relevance when searching, else name); relevance stays a URL value.
     let sorts: Vec<minijinja::Value> = Sort::ALL
         .iter()
-        .filter(|s| **s != Sort::Relevance || !q.q.is_empty())
-        .map(|s| context! { value => s.code(), label => s.label(), selected => *s == sort })
+        .filter(|s| **s != Sort::Relevance)
+        .map(|s| context! { value => s.code(), label => s.label(), selected => q.sort == Some(*s) })
         .collect();
     let mut as_cards = q.clone();
     as_cards.view = View::Cards;
