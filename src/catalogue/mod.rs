@@ -6,6 +6,7 @@ pub mod api;
 pub mod export;
 pub mod feeds;
 mod http;
+mod listing;
 pub mod model;
 pub mod repo;
 pub mod search;

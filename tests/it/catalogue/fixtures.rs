@@ -6,6 +6,7 @@ use axum::Router;
 use chrono::{TimeZone, Utc};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+use service_registry::biotools::entity::{biotools_function, biotools_record};
 use service_registry::edam::entity::edam_term;
 use service_registry::registry::entity::{
     principal_investigator as pi, service_category, service_center,
@@ -337,4 +338,54 @@ pub fn names_in(html: &str) -> Vec<String> {
         rest = &rest[end.max(1)..];
     }
     out
+}
+
+/// A bio.tools record with one function for MetaProFi, as a sync would store it.
+pub async fn sync_biotools(c: &Catalogue) {
+    let db = &c.app.state.db;
+    let t = Utc
+        .with_ymd_and_hms(2025, 6, 2, 0, 0, 0)
+        .single()
+        .expect("t");
+    let rec = biotools_record::ActiveModel {
+        submission_id: Set(c.metaprofi),
+        biotools_id: Set("metaprofi".into()),
+        name: Set("MetaProFi".into()),
+        description: Set(String::new()),
+        homepage: Set(String::new()),
+        version: Set("1.2.0".into()),
+        license: Set("MIT".into()),
+        maturity: Set(String::new()),
+        cost: Set(String::new()),
+        tool_type: Set(json!(["Web application"])),
+        operating_system: Set(json!([])),
+        publications: Set(json!([])),
+        documentation: Set(json!([])),
+        download: Set(json!([])),
+        links: Set(json!([])),
+        edam_topic_uris: Set(json!([])),
+        raw_json: Set(json!({})),
+        last_synced_at: Set(Some(t)),
+        sync_error: Set(String::new()),
+        created_at: Set(t),
+        updated_at: Set(t),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("record");
+    biotools_function::ActiveModel {
+        record_id: Set(rec.id),
+        position: Set(0),
+        operations: Set(json!([{"uri": "http://edamontology.org/operation_0361", "term": "Sequence annotation"}])),
+        inputs: Set(json!([{"data": {"uri": "http://edamontology.org/data_2044", "term": "Sequence"},
+                            "formats": [{"uri": "http://edamontology.org/format_1929", "term": "FASTA"}]}])),
+        outputs: Set(json!([])),
+        cmd: Set(String::new()),
+        note: Set("Annotates proteins".into()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .expect("function");
 }
