@@ -341,3 +341,25 @@ pub fn ris(s: &ServiceView, page_url: &str, synced: Option<&Synced>) -> String {
     out.push("ER  - ".into());
     out.join("\r\n") + "\r\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_ld_text_cannot_close_its_script_element() {
+        let v = json!({"name": "</script><script>alert(1)</script> & <!--"});
+        let text = json_ld_script_text(&v);
+        assert!(!text.contains('<') && !text.contains('>') && !text.contains('&'));
+        let back: Value = serde_json::from_str(&text).expect("still JSON");
+        assert_eq!(back, v);
+    }
+
+    #[test]
+    fn bibtex_values_are_escaped() {
+        assert_eq!(
+            bib("50% {x} a_b\\c\n d"),
+            "50\\% \\{x\\} a\\_b\\textbackslash{}c d"
+        );
+    }
+}

@@ -173,6 +173,15 @@ async fn sorts() {
         c.page_names("?q=proteomics&sort=name").await,
         ["Galaxy Training", "MetaProFi", "Proteomics Portal"]
     );
+    // The sort select's blank choice is the default (relevance when searching, else name), so a
+    // search typed after the page loaded is ranked.
+    let page = html_of(&c.app.get("/catalogue/?q=proteomics").await);
+    assert!(page.contains("<option value=\"\">Best match</option>"));
+    assert!(!page.contains(" selected>"), "no explicit sort chosen");
+    assert!(
+        html_of(&c.app.get("/catalogue/?sort=newest").await)
+            .contains("<option value=\"newest\" selected>")
+    );
     // Relevance without a search falls back to the name; an unknown sort is ignored on the page, a 400 in the API.
     assert_eq!(
         c.page_names("?sort=relevance").await,
