@@ -24,6 +24,8 @@ use crate::submissions::repo::{self, SubmissionRecord};
 pub struct Light {
     pub id: Uuid,
     pub name: String,
+    /// The name lower-cased once, for sorting (a comparator that lower-cases allocates per comparison).
+    pub sort_key: String,
     pub submitted_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -126,6 +128,7 @@ pub async fn matching<C: ConnectionTrait>(
         .into_iter()
         .map(|(id, name, submitted_at, updated_at)| Light {
             id,
+            sort_key: name.to_lowercase(),
             name,
             submitted_at,
             updated_at,

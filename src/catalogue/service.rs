@@ -26,12 +26,7 @@ pub struct Listing {
 
 /// Sorts the matching rows; ties (and every sort's second key) go by name, then id, so pages are stable.
 fn sort(rows: &mut [Light], sort: Sort, scores: &std::collections::HashMap<Uuid, f64>) {
-    let by_name = |a: &Light, b: &Light| {
-        a.name
-            .to_lowercase()
-            .cmp(&b.name.to_lowercase())
-            .then(a.id.cmp(&b.id))
-    };
+    let by_name = |a: &Light, b: &Light| a.sort_key.cmp(&b.sort_key).then(a.id.cmp(&b.id));
     match sort {
         Sort::Name => rows.sort_by(by_name),
         Sort::Newest => {
