@@ -49,6 +49,7 @@ fn documented_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(crate::registry::api::router())
         .merge(crate::submissions::api::router(state))
         .merge(crate::biotools::api::router())
+        .merge(crate::catalogue::api::router())
         .merge(crate::health::router())
 }
 
@@ -127,6 +128,7 @@ pub fn router_with_extra(
             &state.config.admin_url_prefix,
             admin_sections(&state.config.admin_url_prefix),
         ))
+        .merge(crate::catalogue::routes())
         .merge(extra_pages)
         .merge(documented)
         .merge(crate::api::openapi::router(doc));

@@ -12,6 +12,7 @@ mod m20261202_000007_jobs_claim_index;
 mod m20261202_000008_captcha_solutions;
 mod m20261203_000009_public_forms;
 mod m20261204_000010_biotools_validators;
+mod m20261204_000011_catalogue;
 mod m20261204_000012_admin;
 
 /// Builds a named index over `cols`. Names are explicit so they are identical on both backends and
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_captcha_solutions::Migration),
             Box::new(m20261203_000009_public_forms::Migration),
             Box::new(m20261204_000010_biotools_validators::Migration),
+            Box::new(m20261204_000011_catalogue::Migration),
             Box::new(m20261204_000012_admin::Migration),
         ]
     }

@@ -14,6 +14,7 @@ mod biotools_fixtures;
 mod biotools_prefill;
 mod biotools_sync;
 mod captcha;
+mod catalogue;
 mod cli;
 mod concurrency;
 mod config;
