@@ -49,6 +49,8 @@ pub enum Cap {
     ViewSpdx,
     SyncSpdx,
     ViewBiotools,
+    /// Queue bio.tools syncs from the portal (curators: Editor and up).
+    SyncBiotools,
     EditBiotools,
     AdminKeys,
     ViewJobs,
@@ -86,7 +88,10 @@ impl Cap {
                 "registry.change_servicecenter",
                 "registry.change_principalinvestigator",
             ],
-            Cap::ViewEdam | Cap::SyncEdam => &["edam.view_edamterm"],
+            Cap::ViewEdam => &["edam.view_edamterm"],
+            // The issue: a Viewer POSTs nothing. Queuing an upstream sync is curation work, so it goes
+            // with changing submissions (Editor and up), not with viewing terms or records.
+            Cap::SyncEdam | Cap::SyncBiotools => &["submissions.change_servicesubmission"],
             Cap::EditEdam => &["edam.change_edamterm"],
             Cap::ViewSpdx | Cap::SyncSpdx => &["licenses.view_spdxlicense"],
             Cap::ViewBiotools => &["biotools.view_biotoolsrecord"],
@@ -238,7 +243,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     /// admin-jobs §2.3, row by row: (capability, S0, Viewer, Editor, Manager); superusers have all.
-    const TABLE: [(Cap, bool, bool, bool, bool); 23] = [
+    const TABLE: [(Cap, bool, bool, bool, bool); 24] = [
         (ViewSubmissions, false, true, true, true),
         (EditSubmissions, false, false, true, true),
         (ApproveSubmissions, false, false, true, true),
@@ -254,10 +259,11 @@ mod tests {
         (EditReference, false, false, false, true),
         (ViewEdam, false, true, true, true),
         (EditEdam, false, false, false, false),
-        (SyncEdam, false, true, true, true),
+        (SyncEdam, false, false, true, true),
         (ViewSpdx, false, false, false, false),
         (SyncSpdx, false, false, false, false),
         (ViewBiotools, false, true, true, true),
+        (SyncBiotools, false, false, true, true),
         (EditBiotools, false, false, false, false),
         (AdminKeys, false, false, false, false),
         (ViewJobs, false, true, true, true),

@@ -195,6 +195,7 @@ fn caps(staff: &Staff) -> serde_json::Value {
         ("sync_edam", SyncEdam),
         ("view_spdx", ViewSpdx),
         ("view_biotools", ViewBiotools),
+        ("sync_biotools", SyncBiotools),
         ("admin_keys", AdminKeys),
         ("view_jobs", ViewJobs),
         ("manage_users", ManageUsers),

@@ -67,6 +67,7 @@ async fn list(
         .await?;
     let tz = state.config.time_zone;
     let prefix = state.config.admin_url_prefix.clone();
+    let may_sync = staff.can(Cap::SyncBiotools);
     let table = Table {
         title: "bio.tools records".into(),
         summary: Vec::new(),
@@ -114,12 +115,16 @@ async fn list(
                         Cell::pill("✗ Error", "error")
                     },
                     Cell::text(r.sync_error.clone()),
-                    Cell::button(Button {
-                        action: path(&prefix, "biotools/sync/"),
-                        label: "Sync now".into(),
-                        fields: vec![("_selected".into(), r.submission_id.to_string())],
-                        style: "outline-primary",
-                    }),
+                    if may_sync {
+                        Cell::button(Button {
+                            action: path(&prefix, "biotools/sync/"),
+                            label: "Sync now".into(),
+                            fields: vec![("_selected".into(), r.submission_id.to_string())],
+                            style: "outline-primary",
+                        })
+                    } else {
+                        Cell::text("")
+                    },
                 ]
             })
             .collect(),
@@ -138,8 +143,8 @@ async fn sync(
     staff: Staff,
     CsrfFields(f): CsrfFields,
 ) -> Result<Response, AppError> {
-    // The spec's table: whoever may see the records may queue their sync (§6.5, kept).
-    staff.require(Cap::ViewBiotools)?;
+    // Not the original's "whoever sees the records" (spec quirk 5): a Viewer POSTs nothing.
+    staff.require(Cap::SyncBiotools)?;
     let mut ids = Vec::new();
     for v in f.all("_selected") {
         ids.push(

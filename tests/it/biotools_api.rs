@@ -14,7 +14,7 @@ use crate::biotools_sync::{app_for, minitool, patch_url, run_jobs, serve, start}
 use crate::submissions_api::{admin_auth, send, valid_body};
 use crate::support::TestApp;
 
-async fn serving_minitool() -> (MockServer, TestApp) {
+pub(crate) async fn serving_minitool() -> (MockServer, TestApp) {
     let server = MockServer::start().await;
     serve(
         &server,

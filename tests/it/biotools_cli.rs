@@ -1,13 +1,11 @@
 //! `sync-biotools` as operators run it: `--submission ID` syncs that one only, `--dry-run` reports what
 //! would change and writes nothing, a full run ends with its totals (plain lines without a terminal).
 
-use sea_orm::EntityTrait;
 use serde_json::json;
-use service_registry::biotools::entity::biotools_record as rec;
 use service_registry::jobs::ManualClock;
 use wiremock::{MockServer, ResponseTemplate};
 
-use crate::biotools_sync::{app_for, minitool, run_jobs, serve, start};
+use crate::biotools_sync::{app_for, minitool, records, run_jobs, serve, start};
 use crate::submissions_api::{send, valid_body};
 use crate::support::{BinOutput, TestApp, repo_path};
 
@@ -60,24 +58,9 @@ async fn two_submissions(app: &TestApp) -> (String, String) {
     (ids[0].clone(), ids[1].clone())
 }
 
-async fn records(app: &TestApp) -> Vec<rec::Model> {
-    rec::Entity::find()
-        .all(&app.state.db)
-        .await
-        .expect("records")
-}
-
 #[tokio::test]
 async fn submission_option_syncs_that_submission_only() {
-    let server = MockServer::start().await;
-    serve(
-        &server,
-        "minitool",
-        ResponseTemplate::new(200).set_body_json(minitool()),
-        None,
-    )
-    .await;
-    let app = app_for(&server).await;
+    let (server, app) = crate::biotools_api::serving_minitool().await;
     let (first, _second) = two_submissions(&app).await;
     let Some(out) = cli(&app, &server, &["--submission", &first]) else {
         return;

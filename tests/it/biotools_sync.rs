@@ -97,7 +97,7 @@ pub(crate) async fn run_jobs(app: &TestApp, clock: &ManualClock) {
     worker.run_until_idle().await.expect("run jobs");
 }
 
-async fn records(app: &TestApp) -> Vec<rec::Model> {
+pub(crate) async fn records(app: &TestApp) -> Vec<rec::Model> {
     rec::Entity::find()
         .all(&app.state.db)
         .await

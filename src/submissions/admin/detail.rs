@@ -360,7 +360,7 @@ pub async fn biotools_sync(
     Path(id): Path<String>,
     CsrfFields(_): CsrfFields,
 ) -> Result<Response, AppError> {
-    staff.require(Cap::ViewBiotools)?;
+    staff.require(Cap::SyncBiotools)?;
     let r = load(&state, &id).await?;
     let back = detail_path(&state, r.row.id);
     if r.row.biotools_url.trim().is_empty() {

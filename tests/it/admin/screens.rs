@@ -59,7 +59,7 @@ async fn reference_and_record_screens_follow_the_capability_table() {
         .await
         .unwrap();
     let page = v.get(&app, &format!("{P}edam/")).await.text();
-    assert!(page.contains(&total.to_string()) && page.contains("Sync EDAM from upstream"));
+    assert!(page.contains(&total.to_string()), "the term count is shown");
     let t = service_registry::edam::entity::edam_term::Entity::find()
         .all(&app.state.db)
         .await
@@ -85,7 +85,28 @@ async fn reference_and_record_screens_follow_the_capability_table() {
         .text();
     assert!(!none.contains(&t.accession));
     let before = jobs_of(&app, "edam.sync").await;
-    let r = v.post(&app, &format!("{P}edam/sync/"), &[]).await;
+    // A Viewer POSTs nothing, upstream syncs included; an Editor queues them.
+    for action in ["edam/sync/", "biotools/sync/"] {
+        let r = v.post(&app, &format!("{P}{action}"), &[]).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "viewer {action}");
+    }
+    assert!(
+        !v.get(&app, &format!("{P}edam/"))
+            .await
+            .text()
+            .contains("Sync EDAM from upstream"),
+        "no sync button for a viewer"
+    );
+    assert_eq!(jobs_of(&app, "edam.sync").await, before);
+    let editor = login(&app, "editor").await;
+    assert!(
+        editor
+            .get(&app, &format!("{P}edam/"))
+            .await
+            .text()
+            .contains("Sync EDAM from upstream")
+    );
+    let r = editor.post(&app, &format!("{P}edam/sync/"), &[]).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(jobs_of(&app, "edam.sync").await, before + 1);
     assert!(
