@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::request::Parts;
 use serde::Deserialize;
+use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -28,19 +29,87 @@ pub struct CatalogueParams {
     /// Service centre id (repeatable).
     center: Option<Vec<uuid::Uuid>>,
     /// EDAM topic accession, e.g. `topic_0121` (repeatable).
+    #[param(schema_with = topic_schema)]
     topic: Option<Vec<String>>,
-    /// `mature`, `emerging` or `legacy` (repeatable).
+    /// Primary maturity tag (repeatable).
+    #[param(schema_with = maturity_schema)]
     maturity: Option<Vec<String>>,
-    /// `yes` or `no`.
+    /// Registered as an ELIXIR service.
+    #[param(schema_with = elixir_schema)]
     elixir: Option<String>,
     /// SPDX licence id (repeatable).
+    #[param(schema_with = license_schema)]
     license: Option<Vec<String>>,
-    /// `name`, `newest`, `updated` or `relevance` (default: relevance with `q`, else name).
+    /// Sort order (default: `relevance` with `q`, else `name`).
+    #[param(schema_with = sort_schema)]
     sort: Option<String>,
+    #[param(schema_with = crate::api::openapi::page_schema)]
+    page: Option<String>,
+    #[param(schema_with = crate::api::openapi::page_size_schema)]
+    page_size: Option<String>,
 }
 
+fn pattern_list(pattern: &str) -> Schema {
+    use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, Type};
+    Schema::Array(
+        ArrayBuilder::new()
+            .items(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(pattern)),
+            )
+            .build(),
+    )
+}
+
+fn topic_schema() -> Schema {
+    pattern_list("^topic_[0-9]{1,10}$")
+}
+
+fn license_schema() -> Schema {
+    pattern_list("^[A-Za-z0-9.+-]{1,80}$")
+}
+
+fn maturity_schema() -> Schema {
+    use utoipa::openapi::schema::ArrayBuilder;
+    let codes: Vec<&str> = crate::submissions::model::PrimaryTag::ALL
+        .iter()
+        .map(|t| t.code())
+        .collect();
+    Schema::Array(
+        ArrayBuilder::new()
+            .items(utoipa::openapi::RefOr::T(
+                crate::api::openapi::choice_schema(&codes),
+            ))
+            .build(),
+    )
+}
+
+fn elixir_schema() -> Schema {
+    crate::api::openapi::choice_schema(&["yes", "no", "true", "false"])
+}
+
+fn sort_schema() -> Schema {
+    let codes: Vec<&str> = super::model::Sort::ALL.iter().map(|s| s.code()).collect();
+    crate::api::openapi::choice_schema(&codes)
+}
+
+/// The filters the API checks strictly: the pages read a blank or padded value as "no filter", the API
+/// refuses what its schema does not allow.
+const STRICT: [&str; 9] = [
+    "category",
+    "center",
+    "topic",
+    "maturity",
+    "elixir",
+    "license",
+    "sort",
+    "page",
+    "page_size",
+];
+
 #[utoipa::path(get, path = "/api/v1/catalogue/", operation_id = "list_catalogue", tag = "catalogue",
-    params(CatalogueParams, PageParams),
+    params(CatalogueParams),
     responses(
         (status = 200, description = "One page of approved services", body = Page<ServiceView>),
         (status = 400, description = "A filter value that is not understood, or a bad page size", body = ErrorEnvelope),
@@ -52,6 +121,14 @@ pub async fn list(
 ) -> AppResult<Json<Page<ServiceView>>> {
     super::web::enabled(&state)?;
     let pairs = query_pairs(&parts);
+    if let Some((k, _)) = pairs
+        .iter()
+        .find(|(k, v)| STRICT.contains(&k.as_str()) && (v.is_empty() || v.trim() != v))
+    {
+        return Err(AppError::BadRequest(format!(
+            "'{k}' needs a value without surrounding spaces."
+        )));
+    }
     let (mut q, rejected) = CatalogueQuery::parse(&pairs);
     if let Some(r) = rejected.first() {
         return Err(AppError::BadRequest(format!(
