@@ -56,6 +56,10 @@ const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 // axe-core runs through the DevTools protocol (page.evaluate), which the page's CSP does not govern:
 // the server keeps its nonce-only policy and nothing inline is added to the page.
 export async function axeScan(page, name) {
+  // Judge the page at rest: no hover left by the last click, and Bootstrap's 0.15 s colour transitions
+  // finished (axe once caught a button half-way from its hover colours: a contrast of 3.97).
+  await page.mouse.move(0, 0);
+  await page.waitForTimeout(400);
   await page.evaluate(AXE_SOURCE);
   const result = await page.evaluate(() => globalThis.axe.run(document, { resultTypes: ['violations'] }));
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
