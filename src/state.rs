@@ -30,6 +30,8 @@ pub struct AppState {
     pub captcha: Arc<crate::web::captcha::Captcha>,
     /// The CSRF key and cookie settings.
     pub csrf: Arc<crate::web::csrf::Csrf>,
+    /// Rendered catalogue listings of the current write version.
+    pub catalogue_cache: Arc<crate::catalogue::cache::PageCache>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             edam: Default::default(),
             clock: Arc::new(crate::jobs::SystemClock),
             readiness: Default::default(),
+            catalogue_cache: Default::default(),
         })
     }
 

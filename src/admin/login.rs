@@ -112,9 +112,13 @@ pub async fn login(
     }
     let found = users::find_by_username(db, &username).await?;
     let ok = match &found {
-        Some(u) => password::verify(&f.password, &u.password_hash) && u.is_active && u.is_staff,
+        Some(u) => {
+            password::verify_off_thread(&f.password, &u.password_hash).await
+                && u.is_active
+                && u.is_staff
+        }
         None => {
-            password::verify(&f.password, dummy_hash());
+            password::verify_off_thread(&f.password, dummy_hash()).await;
             false
         }
     };
@@ -331,7 +335,7 @@ pub async fn change_password(
 ) -> Result<Response, AppError> {
     use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
     let mut errors = Vec::new();
-    if !password::verify(&f.old_password, &staff.user.password_hash) {
+    if !password::verify_off_thread(&f.old_password, &staff.user.password_hash).await {
         errors.push("Your old password was entered incorrectly.".to_string());
     }
     if f.new_password1 != f.new_password2 {
@@ -353,7 +357,9 @@ pub async fn change_password(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    let hash = password::hash(&f.new_password1).map_err(AppError::internal)?;
+    let hash = password::hash_off_thread(&f.new_password1)
+        .await
+        .map_err(AppError::internal)?;
     let now = state.clock.now();
     let txn = crate::db::begin_write(&state.db).await?;
     let mut am = staff.user.clone().into_active_model();

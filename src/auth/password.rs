@@ -48,6 +48,23 @@ pub fn verify(password: &str, stored: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// [`hash`] on the blocking pool: Argon2id takes tens of milliseconds of CPU (seconds in a debug
+/// build) and must not stall the async threads that serve other requests meanwhile.
+pub async fn hash_off_thread(password: &str) -> Result<String, PasswordError> {
+    let password = password.to_string();
+    tokio::task::spawn_blocking(move || hash(&password))
+        .await
+        .map_err(|e| PasswordError::Hash(e.to_string()))?
+}
+
+/// [`verify`] on the blocking pool (see [`hash_off_thread`]); a failed task never matches.
+pub async fn verify_off_thread(password: &str, stored: &str) -> bool {
+    let (password, stored) = (password.to_string(), stored.to_string());
+    tokio::task::spawn_blocking(move || verify(&password, &stored))
+        .await
+        .unwrap_or(false)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

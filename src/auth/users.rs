@@ -73,7 +73,7 @@ pub async fn create<C: ConnectionTrait>(
     if find_by_username(db, username).await?.is_some() {
         return Err(UserError::Exists(username.to_string()));
     }
-    let hash = password::hash(new.password)?;
+    let hash = password::hash_off_thread(new.password).await?;
     let model = user::ActiveModel {
         id: Set(uuid::Uuid::new_v4()),
         username: Set(username.to_string()),

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::state::AppState;
 
-fn hash(body: &str, mask: Option<&str>) -> String {
+/// The hash an `ETag` is made of: over `body` with every `mask` (the nonce) removed.
+pub fn hash(body: &str, mask: Option<&str>) -> String {
     let masked;
     let text = match mask.filter(|m| !m.is_empty()) {
         Some(m) => {
@@ -66,12 +67,17 @@ pub struct Conditional<'a> {
     /// The request path (the CSP differs for a few pages).
     pub path: &'a str,
     pub vary_htmx: bool,
+    /// [`hash`] of the body, when already known (a cached page).
+    pub etag_hash: Option<&'a str>,
 }
 
 impl Conditional<'_> {
     /// The full response, or a 304 when the client's tag (or, for non-HTML, its date) is current.
     pub fn respond(self, state: &AppState, req: &HeaderMap, extra: HeaderMap) -> Response {
-        let h = hash(&self.body, self.nonce);
+        let h = match self.etag_hash {
+            Some(h) => h.to_string(),
+            None => hash(&self.body, self.nonce),
+        };
         let tags = client_tags(req);
         let mut not_modified_nonce: Option<Option<String>> = None;
         for t in &tags {

@@ -7,7 +7,9 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
+use std::sync::Arc;
 
+use super::cache::Cached;
 use super::http::Conditional;
 use super::model::{CatalogueQuery, Sort, View};
 use super::view::ServiceView;
@@ -77,14 +79,55 @@ fn facet<T: PartialEq>(
         .collect()
 }
 
-/// `GET /catalogue/`.
+/// `GET /catalogue/`: served from the page cache while nothing was written (see `cache`), else
+/// rendered and kept.
 pub(super) async fn index(
     State(state): State<AppState>,
     page: PageContext,
     parts: Parts,
 ) -> Result<Response, AppError> {
     enabled(&state)?;
-    let (mut q, _ignored) = CatalogueQuery::parse(&pairs(&parts));
+    let (q, _ignored) = CatalogueQuery::parse(&pairs(&parts));
+    let partial = header_is(&parts.headers, "hx-request")
+        && !header_is(&parts.headers, "hx-history-restore-request");
+    let key = format!("{}{}", if partial { "p " } else { "f " }, q.url(q.page));
+    // Read before the data (see `cache`).
+    let version = crate::db::write_version(&state.db).await?;
+    let cache = state.catalogue_cache.clone();
+    let cached = match cache.get(version, &key) {
+        Some(hit) => hit,
+        None => {
+            let fresh =
+                Arc::new(render_listing(&state, q, partial, &page, cache.placeholder()).await?);
+            cache.put(version, key, fresh.clone());
+            fresh
+        }
+    };
+    let body = cached.body.replace(cache.placeholder(), &page.csp_nonce);
+    let mut extra = HeaderMap::new();
+    if partial && let Ok(v) = HeaderValue::from_str(&cached.push_url) {
+        extra.insert("hx-push-url", v);
+    }
+    Ok(Conditional {
+        content_type: "text/html; charset=utf-8",
+        body,
+        last_modified: cached.last_modified,
+        nonce: Some(&page.csp_nonce),
+        path: parts.uri.path(),
+        vary_htmx: true,
+        etag_hash: Some(&cached.hash),
+    }
+    .respond(&state, &parts.headers, extra))
+}
+
+/// Renders the listing `q` asks for, with `placeholder` where the page's nonce goes.
+async fn render_listing(
+    state: &AppState,
+    mut q: CatalogueQuery,
+    partial: bool,
+    page: &PageContext,
+    placeholder: &str,
+) -> Result<Cached, AppError> {
     let per_page = u64::from(state.config.site.catalogue.per_page.max(1));
     let listing = service::list(&state.db, &q, per_page).await?;
     q.page = listing.page;
@@ -228,25 +271,18 @@ pub(super) async fn index(
         card_fields => state.config.site.catalogue.card_fields.clone(),
         meta_description => state.config.site.catalogue.meta_description.clone(),
     };
-    let partial = header_is(&parts.headers, "hx-request")
-        && !header_is(&parts.headers, "hx-history-restore-request");
     let template = if partial {
         "catalogue/results.html"
     } else {
         "catalogue/index.html"
     };
-    let body = render(&state, template, &page, ctx)?;
-    let mut extra = HeaderMap::new();
-    if partial && let Ok(v) = HeaderValue::from_str(&self_url) {
-        extra.insert("hx-push-url", v);
-    }
-    Ok(Conditional {
-        content_type: "text/html; charset=utf-8",
+    let mut page = page.clone();
+    page.csp_nonce = placeholder.to_string();
+    let body = render(state, template, &page, ctx)?;
+    Ok(Cached {
+        hash: super::http::hash(&body, Some(placeholder)),
         body,
         last_modified: listing.last_modified,
-        nonce: Some(&page.csp_nonce),
-        path: parts.uri.path(),
-        vary_htmx: true,
-    }
-    .respond(&state, &parts.headers, extra))
+        push_url: self_url,
+    })
 }

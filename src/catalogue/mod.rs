@@ -3,6 +3,7 @@
 //! `GET /api/v1/catalogue/`. It reads through the submissions repository and writes nothing.
 
 pub mod api;
+pub mod cache;
 pub mod export;
 pub mod feeds;
 mod http;

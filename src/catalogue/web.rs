@@ -120,6 +120,7 @@ async fn service_page(
         nonce: Some(&page.csp_nonce),
         path: parts.uri.path(),
         vary_htmx: false,
+        etag_hash: None,
     }
     .respond(&state, &parts.headers, HeaderMap::new()))
 }
@@ -145,6 +146,7 @@ fn machine(
         nonce: None,
         path: parts.uri.path(),
         vary_htmx: false,
+        etag_hash: None,
     }
     .respond(state, &parts.headers, extra)
 }

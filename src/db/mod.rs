@@ -3,7 +3,7 @@
 pub mod jobs;
 pub mod write;
 
-pub use write::{WriteTxn, begin_write, is_busy};
+pub use write::{WriteTxn, begin_write, is_busy, write_version};
 
 use crate::config::DatabaseConfig;
 use crate::migration::Migrator;

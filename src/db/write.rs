@@ -51,6 +51,8 @@ fn writer_lock(db: &DatabaseConnection) -> WriterLock {
 /// [`WriteTxn::commit`]; dropping it rolls back.
 pub struct WriteTxn {
     txn: DatabaseTransaction,
+    /// PostgreSQL: the pool, to advance the write version once the transaction has committed.
+    pool: Option<DatabaseConnection>,
     // Released after the transaction has ended (fields drop in order).
     _turn: Option<OwnedMutexGuard<()>>,
 }
@@ -71,18 +73,56 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<WriteTxn, DbErr> {
                 .await?;
             Ok(WriteTxn {
                 txn,
+                pool: None,
                 _turn: Some(turn),
             })
         }
         _ => Ok(WriteTxn {
             txn: db.begin().await?,
+            pool: Some(db.clone()),
             _turn: None,
         }),
     }
 }
 
 impl WriteTxn {
+    /// Commits and advances the database's write version (see [`write_version`]), so every process's
+    /// caches of rendered pages notice the change.
     pub async fn commit(self) -> Result<(), DbErr> {
+        let WriteTxn { txn, pool, _turn } = self;
+        match txn.get_database_backend() {
+            DbBackend::Postgres => {
+                txn.commit().await?;
+                // After the commit: a reader that sees the new version then also sees the new data.
+                // The sequence takes no lock; should this fail, the data is committed all the same
+                // and the caches catch up with the next write.
+                if let Some(db) = pool
+                    && let Err(e) = db
+                        .execute_unprepared("SELECT nextval('write_version_seq')")
+                        .await
+                {
+                    tracing::warn!(error = %e, "could not advance the write version");
+                }
+                Ok(())
+            }
+            _ => {
+                // Inside the transaction: the version and the data commit together.
+                match txn.execute_unprepared(SQLITE_BUMP).await {
+                    Ok(_) => {}
+                    // A database not yet migrated to the version table (a worker started before the
+                    // web process migrated): writing must still work.
+                    Err(e) if e.to_string().contains("no such table") => {}
+                    Err(e) => return Err(e),
+                }
+                txn.commit().await
+            }
+        }
+    }
+
+    /// Commits bookkeeping that no page shows (job claims and outcomes, captcha solutions, sign-in
+    /// attempts), without advancing the write version, so a busy job queue does not empty the page
+    /// caches. Everything else commits with [`WriteTxn::commit`].
+    pub async fn commit_bookkeeping(self) -> Result<(), DbErr> {
         self.txn.commit().await
     }
 
@@ -116,6 +156,25 @@ impl ConnectionTrait for WriteTxn {
     fn support_returning(&self) -> bool {
         self.txn.support_returning()
     }
+}
+
+const SQLITE_BUMP: &str = "UPDATE write_version SET version = version + 1 WHERE id = 1";
+
+/// The database's write version: it grows with every transaction committed through
+/// [`WriteTxn::commit`], in any process. Read it *before* reading the data a cached result is made
+/// of; then the result is never newer-labelled than its data (migration `m20261207_000013`).
+pub async fn write_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => {
+            "SELECT (last_value + CASE WHEN is_called THEN 1 ELSE 0 END)::int8 AS v FROM write_version_seq"
+        }
+        _ => "SELECT version AS v FROM write_version WHERE id = 1",
+    };
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the write version is missing".into()))?;
+    row.try_get("", "v")
 }
 
 /// Whether `e` means "another writer holds the database; try again shortly": SQLite's busy and locked

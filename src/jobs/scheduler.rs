@@ -210,7 +210,7 @@ impl Scheduler {
             }
             let payload = serde_json::json!({ "schedule": def.name });
             let job_id = super::enqueue(&txn, &def.kind, payload, now).await?;
-            txn.commit().await?;
+            txn.commit_bookkeeping().await?;
             tracing::info!(schedule = %def.name, job = %job_id, next_run = %next, "schedule fired");
             fired.push(Fired {
                 schedule: def.name.clone(),

@@ -221,7 +221,7 @@ impl Worker {
                 row.locked_until = Some(until);
             }
         }
-        txn.commit().await?;
+        txn.commit_bookkeeping().await?;
         Ok(rows)
     }
 
@@ -314,7 +314,7 @@ impl Worker {
                         task.abort();
                         let txn = crate::db::begin_write(db).await?;
                         queue::release(&txn, claimed.id, &self.id, clock.now()).await?;
-                        txn.commit().await?;
+                        txn.commit_bookkeeping().await?;
                         return Ok(Outcome::Released);
                     }
                 }
@@ -370,7 +370,7 @@ impl Worker {
                 )
             }
         };
-        txn.commit().await?;
+        txn.commit_bookkeeping().await?;
         Ok(if applied { outcome } else { Outcome::Lost })
     }
 }

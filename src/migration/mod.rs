@@ -14,6 +14,7 @@ mod m20261203_000009_public_forms;
 mod m20261204_000010_biotools_validators;
 mod m20261204_000011_catalogue;
 mod m20261204_000012_admin;
+mod m20261207_000013_write_version;
 
 /// Builds a named index over `cols`. Names are explicit so they are identical on both backends and
 /// stay within PostgreSQL's 63-byte identifier limit.
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_biotools_validators::Migration),
             Box::new(m20261204_000011_catalogue::Migration),
             Box::new(m20261204_000012_admin::Migration),
+            Box::new(m20261207_000013_write_version::Migration),
         ]
     }
 }

@@ -254,7 +254,7 @@ impl Captcha {
         let solution = self.check(payload.unwrap_or_default(), now)?;
         let txn = crate::db::begin_write(db).await?;
         let first = store::record(&txn, &solution, now).await?;
-        txn.commit().await?;
+        txn.commit_bookkeeping().await?;
         if first {
             Ok(())
         } else {

@@ -140,3 +140,110 @@ async fn a_catalogue_page_costs_the_same_few_queries_whatever_its_size() {
     assert_eq!(api_one, api_thirty);
     assert!(api_thirty <= 14, "{api_thirty}");
 }
+
+/// The nonce of a page's CSP header.
+fn nonce_of(r: &crate::support::TestResponse) -> String {
+    let csp = r.header("content-security-policy");
+    let start = csp.find("'nonce-").expect("a nonce in the CSP") + 7;
+    csp[start..]
+        .split('\'')
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_repeated_listing_costs_one_query_and_carries_its_own_nonce() {
+    let (app, q, _d) = counting_app(12).await;
+    seed(&app, 5).await;
+    let path = "/catalogue/?maturity=mature&page=1";
+    let before = q.load(Ordering::SeqCst);
+    let first = app.get(path).await;
+    let rendered = q.load(Ordering::SeqCst) - before;
+    assert_eq!(first.status, 200);
+    let before = q.load(Ordering::SeqCst);
+    let second = app.get(path).await;
+    let cached = q.load(Ordering::SeqCst) - before;
+    assert_eq!(second.status, 200);
+    assert!(
+        rendered > 3,
+        "the first request renders ({rendered} queries)"
+    );
+    assert_eq!(
+        cached, 1,
+        "a cached page costs only the write-version query"
+    );
+    let (n1, n2) = (nonce_of(&first), nonce_of(&second));
+    assert_ne!(n1, n2, "every response has a fresh nonce");
+    assert!(second.text().contains(&format!("nonce=\"{n2}\"")));
+    assert!(!second.text().contains(&n1), "no other request's nonce");
+    assert!(
+        !second
+            .text()
+            .contains(app.state.catalogue_cache.placeholder())
+    );
+    assert_eq!(
+        first.text().replace(&n1, "N"),
+        second.text().replace(&n2, "N"),
+        "the same page"
+    );
+    assert_eq!(
+        first.header("etag").split('.').next(),
+        second.header("etag").split('.').next()
+    );
+    // The HTMX partial is a page of its own in the cache.
+    let partial = app
+        .send(
+            axum::http::Request::builder()
+                .uri(path)
+                .header("HX-Request", "true")
+                .body(axum::body::Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(partial.status, 200);
+    assert!(!partial.text().contains("<html"), "a partial, not the page");
+    assert_eq!(partial.header("hx-push-url"), "/catalogue/?maturity=mature");
+}
+
+#[tokio::test]
+async fn a_write_by_another_process_is_shown_at_once() {
+    let (a, _q, _d) = counting_app(12).await;
+    seed(&a, 3).await;
+    let first = a.get("/catalogue/").await;
+    assert!(first.text().contains("Service 001"));
+    // A second process on the same database (another replica, a CLI command) renames a service
+    // through an ordinary write transaction.
+    let other = a.db.connect().await;
+    let txn = service_registry::db::begin_write(&other)
+        .await
+        .expect("begin");
+    sea_orm::ConnectionTrait::execute_unprepared(
+        &txn,
+        "UPDATE service_submissions SET service_name = 'Renamed Elsewhere' WHERE service_name = 'Service 001'",
+    )
+    .await
+    .expect("rename");
+    txn.commit().await.expect("commit");
+    let after = a.get("/catalogue/").await;
+    assert!(
+        after.text().contains("Renamed Elsewhere"),
+        "{}",
+        after.text()
+    );
+    assert!(!after.text().contains("Service 001"));
+    // Bookkeeping commits (job claims) leave the cache alone.
+    let v = service_registry::db::write_version(&a.state.db)
+        .await
+        .expect("version");
+    let txn = service_registry::db::begin_write(&other)
+        .await
+        .expect("begin");
+    txn.commit_bookkeeping().await.expect("commit");
+    assert_eq!(
+        v,
+        service_registry::db::write_version(&a.state.db)
+            .await
+            .expect("version")
+    );
+}
