@@ -1,14 +1,17 @@
 //! `GET /api/v1/catalogue/`: the public catalogue for machines — approved services only, the page
 //! filters and search, the API's page-number pagination. No key needed (and any sent is ignored).
 
-use axum::Json;
 use axum::extract::State;
+use axum::http::header;
 use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
+use super::cache::Cached;
 use super::model::CatalogueQuery;
 use super::service;
 use super::view::ServiceView;
@@ -115,10 +118,7 @@ const STRICT: [&str; 9] = [
         (status = 400, description = "A filter value that is not understood, or a bad page size", body = ErrorEnvelope),
         (status = 404, description = "Page past the end, or the catalogue is switched off", body = ErrorEnvelope),
     ))]
-pub async fn list(
-    State(state): State<AppState>,
-    parts: Parts,
-) -> AppResult<Json<Page<ServiceView>>> {
+pub async fn list(State(state): State<AppState>, parts: Parts) -> AppResult<Response> {
     super::web::enabled(&state)?;
     let pairs = query_pairs(&parts);
     if let Some((k, _)) = pairs
@@ -153,19 +153,38 @@ pub async fn list(
         crate::api::pagination::PageNumber::Number(n) => n,
         crate::api::pagination::PageNumber::Last => u64::MAX,
     };
-    let listing = service::list(&state.db, &q, pq.size).await?;
-    let req = pq.resolve(listing.total)?;
-    let results: Vec<ServiceView> = listing
-        .records
-        .iter()
-        .map(ServiceView::from_record)
-        .collect();
-    Ok(Json(req.wrap(
-        listing.total,
-        results,
-        &list_url(cfg, &parts),
-        &pairs,
-    )))
+    // The answer is a function of the URL and the data: kept in the page cache like the HTML
+    // listing (see `cache`); the version is read before the data.
+    let base = list_url(cfg, &parts);
+    let key = format!("api {base}?{}", parts.uri.query().unwrap_or_default());
+    let version = crate::db::write_version(&state.db).await?;
+    let cache = state.catalogue_cache.clone();
+    let body = match cache.get(version, &key) {
+        Some(hit) => hit,
+        None => {
+            let listing = service::list(&state.db, &q, pq.size).await?;
+            let req = pq.resolve(listing.total)?;
+            let results: Vec<ServiceView> = listing
+                .records
+                .iter()
+                .map(ServiceView::from_record)
+                .collect();
+            let page = req.wrap(listing.total, results, &base, &pairs);
+            let fresh = Arc::new(Cached {
+                body: serde_json::to_string(&page).map_err(AppError::internal)?,
+                hash: String::new(),
+                last_modified: listing.last_modified,
+                push_url: String::new(),
+            });
+            cache.put(version, key, fresh.clone());
+            fresh
+        }
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        body.body.clone(),
+    )
+        .into_response())
 }
 
 #[derive(OpenApi)]

@@ -204,6 +204,15 @@ async fn a_repeated_listing_costs_one_query_and_carries_its_own_nonce() {
     assert_eq!(partial.status, 200);
     assert!(!partial.text().contains("<html"), "a partial, not the page");
     assert_eq!(partial.header("hx-push-url"), "/catalogue/?maturity=mature");
+    // The API listing too: the second identical call is one query and the same JSON.
+    let api = "/api/v1/catalogue/?maturity=mature&page_size=2";
+    let first = app.get(api).await;
+    let before = q.load(Ordering::SeqCst);
+    let again = app.get(api).await;
+    assert_eq!(q.load(Ordering::SeqCst) - before, 1);
+    assert_eq!(again.header("content-type"), "application/json");
+    assert_eq!(first.json(), again.json());
+    assert_eq!(again.json()["count"], 5);
 }
 
 #[tokio::test]
