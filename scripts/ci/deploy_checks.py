@@ -3,6 +3,7 @@
 
   deploy_checks.py compose          docker-compose.yml and docker-compose.prod.yml: YAML parses (anchors and
                                     merge keys resolved), only Compose-spec keys, and the project's rules
+  deploy_checks.py ci               .github/workflows/ci.yml and .gitlab-ci.yml parse and have the pipeline's jobs
   deploy_checks.py dockerfile       the Dockerfile rules we rely on, beside hadolint's
   deploy_checks.py dockerfile-env   the runtime stage's facts as shell assignments, for dockerfile-mirror.sh
 
@@ -15,7 +16,10 @@ from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+import os
+
+# DEPLOY_CHECKS_ROOT: check copies elsewhere (deploy-lint.sh breaks copies to see the checks fail).
+ROOT = Path(os.environ.get("DEPLOY_CHECKS_ROOT") or Path(__file__).resolve().parents[2])
 
 # Top-level and service-level keys of the Compose specification that these files may use.
 TOP_KEYS = {"name", "services", "volumes", "networks", "secrets", "configs"}
@@ -143,6 +147,37 @@ def check_compose():
             fail("docker-compose.prod.yml", "named volume media_data not declared")
 
 
+def check_ci():
+    """The GitHub Actions and GitLab CI files: parse, and have the seed pipeline's jobs."""
+    gh = yaml.safe_load((ROOT / ".github/workflows/ci.yml").read_text())
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    on = gh.get("on", gh.get(True)) or {}
+    if "v*" not in ((on.get("push") or {}).get("tags") or []):
+        fail("ci.yml", "must run on v* tags")
+    jobs = gh.get("jobs") or {}
+    for job in ("test", "lint", "audit", "build"):
+        if job not in jobs:
+            fail("ci.yml", f"lacks job {job!r}")
+        elif "runs-on" not in jobs[job] or not jobs[job].get("steps"):
+            fail(f"ci.yml:{job}", "needs runs-on and steps")
+    if set((jobs.get("build") or {}).get("needs") or []) != {"test", "lint", "audit"}:
+        fail("ci.yml:build", "must need test, lint and audit")
+    gl = yaml.safe_load((ROOT / ".gitlab-ci.yml").read_text())
+    stages_ = gl.get("stages") or []
+    for job in ("test", "lint", "audit", "build", "deploy-staging", "deploy-production"):
+        spec = gl.get(job)
+        if not isinstance(spec, dict):
+            fail(".gitlab-ci.yml", f"lacks job {job!r}")
+            continue
+        if spec.get("stage") not in stages_:
+            fail(f".gitlab-ci.yml:{job}", f"stage {spec.get('stage')!r} is not in stages")
+        if "script" not in spec:
+            fail(f".gitlab-ci.yml:{job}", "needs a script")
+    prod_rules = (gl.get("deploy-production") or {}).get("rules") or [{}]
+    if prod_rules[0].get("when") != "manual":
+        fail(".gitlab-ci.yml:deploy-production", "must be manual")
+
+
 def stages(text):
     """The Dockerfile's instructions (continuations joined, comments dropped) per stage."""
     lines, buf = [], ""
@@ -235,6 +270,8 @@ def main():
     what = sys.argv[1] if len(sys.argv) > 1 else ""
     if what == "compose":
         check_compose()
+    elif what == "ci":
+        check_ci()
     elif what == "dockerfile":
         check_dockerfile()
     elif what == "dockerfile-env":

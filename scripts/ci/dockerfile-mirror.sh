@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The Dockerfile's steps without Docker (there is no engine on these machines), read from the Dockerfile
+# itself (scripts/ci/deploy_checks.py dockerfile-env):
+#   build     cargo build with the Dockerfile's CARGO_BUILD_FLAGS
+#   install   a temporary root laid out like the image: /usr/local/bin/{service-registry,entrypoint},
+#             /app/config/site.toml, /app/mediafiles and /app/data owned by the image's USER (10001)
+#   run       the entrypoint as that user (setpriv, when we are root), with the image's ENV (paths moved
+#             into the temporary root, BIND on a free loopback port), SKIP_MIGRATE unset, on SQLite:
+#             it must migrate, start the `web` role, and pass the image's HEALTHCHECK command
+#             (`service-registry healthcheck`); a content-hashed static file must be served, and SIGTERM
+#             must stop it cleanly.
+# MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags and reuses the debug binary the
+# test suite has just built: a release build costs ~10 minutes on CI's 2 cores. A debug build reads
+# static/ and templates/ from the checkout instead of carrying them (rust-embed); MIRROR_PROFILE=release
+# builds exactly as the Dockerfile does and so also proves the files are embedded.
+# SKIP_BUILD=1 uses the existing binary.
+set -euo pipefail
+REPO=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$REPO"
+
+eval "$(python3 scripts/ci/deploy_checks.py dockerfile-env)"
+read -r -a flags <<<"$DF_CARGO_BUILD_FLAGS"
+profile=${MIRROR_PROFILE:-release}
+if [ "$profile" = debug ]; then
+  kept=()
+  for f in "${flags[@]}"; do [ "$f" = --release ] || kept+=("$f"); done
+  flags=("${kept[@]}")
+fi
+TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+echo "--- build: cargo build ${flags[*]}"
+[ -n "${SKIP_BUILD:-}" ] || cargo build "${flags[@]}"
+bin=$TARGET_DIR/$profile/service-registry
+[ -x "$bin" ] || { echo "error: $bin is missing" >&2; exit 1; }
+
+# ---------------------------------------------------------------- the image's file system
+ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sr-image-root.XXXXXX")
+PID=
+cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill "$PID" 2>/dev/null || true; fi
+  rm -rf "$ROOT"
+}
+trap cleanup EXIT
+chmod 755 "$ROOT"
+uid=${DF_USER%%:*}
+gid=${DF_USER#*:}
+grep -q '^COPY --from=builder /out/usr/local/bin/service-registry /usr/local/bin/service-registry$' Dockerfile
+grep -q '^COPY scripts/entrypoint.sh /usr/local/bin/entrypoint$' Dockerfile
+grep -q '^COPY config/site.toml /app/config/site.toml$' Dockerfile
+install -D -m 0755 "$bin" "$ROOT/usr/local/bin/service-registry"
+install -D -m 0755 scripts/entrypoint.sh "$ROOT$DF_ENTRYPOINT"
+install -D -m 0644 config/site.toml "$ROOT/app/config/site.toml"
+mkdir -p "$ROOT/app/mediafiles" "$ROOT/app/data"
+
+as_user=()
+if [ "$(id -u)" = 0 ]; then
+  chown -R "$uid:$gid" "$ROOT/app/mediafiles" "$ROOT/app/data"
+  as_user=(setpriv "--reuid=$uid" "--regid=$gid" --clear-groups)
+  echo "--- running as uid $uid, gid $gid (the image's USER)"
+else
+  echo "--- not root: running as $(id -un) instead of the image's uid $uid (setpriv needs root)"
+fi
+
+# ---------------------------------------------------------------- the image's environment
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+env_args=(PATH="$ROOT/usr/local/bin:/usr/bin:/bin" HOME="$ROOT/app")
+for name in $DF_ENV_NAMES; do
+  var=DF_ENV_$name
+  value=${!var}
+  value=${value//\/app/$ROOT/app}
+  [ "$name" = BIND ] && value=127.0.0.1:$PORT
+  env_args+=("$name=$value")
+done
+# What a deployment's .env adds (production mode needs a secret key); e-mail stays in memory.
+env_args+=(SECRET_KEY=mirror-only-0123456789-0123456789-0123456789-0123456789
+  "ALLOWED_HOSTS=127.0.0.1,localhost" EMAIL_BACKEND=memory RUST_LOG=info)
+
+echo "--- run: entrypoint web (SKIP_MIGRATE unset, SQLite in $ROOT/app/data)"
+(cd "$ROOT$DF_WORKDIR" && exec "${as_user[@]}" env -i "${env_args[@]}" "$ROOT$DF_ENTRYPOINT" web) \
+  >"$ROOT/run.log" 2>&1 &
+PID=$!
+
+health=("${as_user[@]}" "$ROOT/usr/local/bin/service-registry" healthcheck --url "http://127.0.0.1:$PORT")
+ready=
+for _ in $(seq 1 120); do
+  if "${health[@]}" >/dev/null 2>&1; then ready=1; break; fi
+  kill -0 "$PID" 2>/dev/null || break
+  sleep 0.5
+done
+fail() { echo "error: $*; the container's log:" >&2; cat "$ROOT/run.log" >&2; exit 1; }
+[ -n "$ready" ] || fail "the HEALTHCHECK command never passed"
+"${health[@]}"
+
+grep -q "entrypoint: applying migrations" "$ROOT/run.log" || fail "the entrypoint did not migrate"
+grep -q "entrypoint: starting web" "$ROOT/run.log" || fail "the entrypoint did not start the web role"
+db=$ROOT/app/data/registry.sqlite3
+[ -f "$db" ] || fail "no database in DATA_DIR"
+[ "$(id -u)" != 0 ] || [ "$(stat -c %u "$db")" = "$uid" ] || fail "the database is not owned by uid $uid"
+
+# A page and one of its content-hashed static files, as nginx would ask (trusted proxy, HTTPS).
+proxy=(-H "X-Forwarded-Proto: https" -H "Host: localhost")
+page=$(curl -fsS "${proxy[@]}" "http://127.0.0.1:$PORT/") || fail "GET / failed"
+asset=$(printf '%s' "$page" | grep -oE '/static/[^"]+\.css' | head -n1)
+[ -n "$asset" ] || fail "the home page links no stylesheet"
+curl -fsS -o /dev/null "${proxy[@]}" "http://127.0.0.1:$PORT$asset" || fail "GET $asset failed"
+echo "served / and $asset"
+
+kill -TERM "$PID"
+rc=0
+wait "$PID" || rc=$?
+PID=
+[ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
+grep -q "shut down cleanly" "$ROOT/run.log" || fail "no clean shutdown"
+echo "dockerfile-mirror ($profile): migrated, ready, served, stopped cleanly"
