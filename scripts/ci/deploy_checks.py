@@ -258,6 +258,10 @@ def dockerfile_env():
             facts["DF_WORKDIR"] = rest
         if word in ("ENTRYPOINT", "CMD"):
             facts[f"DF_{word}"] = " ".join(yaml.safe_load(rest))
+    # The build stage's WORKDIR, COPY and RUN instructions in order, one per line (tab after the word).
+    facts["DF_BUILD_STEPS"] = "\n".join(
+        f"{w}\t{r}" for w, r in st[0][1:] if w in ("WORKDIR", "COPY", "RUN")
+    )
     env = runtime_env(st[-1])
     facts["DF_ENV_NAMES"] = " ".join(env)
     for k, v in env.items():

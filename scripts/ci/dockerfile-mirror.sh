@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The Dockerfile's steps without Docker (there is no engine on these machines), read from the Dockerfile
 # itself (scripts/ci/deploy_checks.py dockerfile-env):
-#   build     cargo build with the Dockerfile's CARGO_BUILD_FLAGS
+#   build     the build stage's WORKDIR/COPY/RUN lines run in order in a directory holding only what
+#             they copy, with the Dockerfile's CARGO_BUILD_FLAGS
 #   install   a temporary root laid out like the image: /usr/local/bin/{service-registry,entrypoint},
 #             /app/config/site.toml, /app/mediafiles and /app/data owned by the image's USER (10001)
 #   run       the entrypoint as that user (setpriv, when we are root), with the image's ENV (paths moved
@@ -9,11 +10,12 @@
 #             it must migrate, start the `web` role, and pass the image's HEALTHCHECK command
 #             (`service-registry healthcheck`); a content-hashed static file must be served, and SIGTERM
 #             must stop it cleanly.
-# MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags and reuses the debug binary the
-# test suite has just built: a release build costs ~10 minutes on CI's 2 cores. A debug build reads
+# MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags, so the dependencies the test
+# suite has just built are reused and only the crate is compiled: a release build costs ~10 minutes
+# more on CI's 2 cores. A debug build reads
 # static/ and templates/ from the checkout instead of carrying them (rust-embed); MIRROR_PROFILE=release
 # builds exactly as the Dockerfile does and so also proves the files are embedded.
-# SKIP_BUILD=1 uses the existing binary.
+# SKIP_BUILD=1 skips the build stage and uses $CARGO_TARGET_DIR/<profile>/service-registry.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$REPO"
@@ -27,12 +29,7 @@ if [ "$profile" = debug ]; then
   flags=("${kept[@]}")
 fi
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
-echo "--- build: cargo build ${flags[*]}"
-[ -n "${SKIP_BUILD:-}" ] || cargo build "${flags[@]}"
-bin=$TARGET_DIR/$profile/service-registry
-[ -x "$bin" ] || { echo "error: $bin is missing" >&2; exit 1; }
-
-# ---------------------------------------------------------------- the image's file system
+export CARGO_TARGET_DIR=$TARGET_DIR
 ROOT=$(mktemp -d "${TMPDIR:-/tmp}/sr-image-root.XXXXXX")
 PID=
 cleanup() {
@@ -41,6 +38,39 @@ cleanup() {
 }
 trap cleanup EXIT
 chmod 755 "$ROOT"
+
+# ---------------------------------------------------------------- the build stage, step by step
+# WORKDIR, COPY and RUN as the Dockerfile has them, in a build directory of their own holding only what
+# the Dockerfile copies (a file the build needs but the Dockerfile forgets fails here as in Docker).
+# Paths moved: /build and /out into the temporary root, target/release/ to the shared cargo target
+# directory (so the dependencies built for the tests are reused; the crate itself is compiled anew).
+if [ -z "${SKIP_BUILD:-}" ]; then
+  build=$ROOT/build
+  while IFS=$'\t' read -r word args; do
+    case "$word" in
+      WORKDIR) build=$ROOT$args; mkdir -p "$build" ;;
+      COPY)
+        read -r -a parts <<<"$args"
+        dest=${parts[-1]}
+        unset 'parts[-1]'
+        for src in "${parts[@]}"; do cp -R "$REPO/$src" "$build/$dest"; done
+        echo "COPY ${parts[*]} $dest"
+        ;;
+      RUN)
+        cmd=${args//target\/release\//$TARGET_DIR/$profile/}
+        cmd=${cmd//\/out\//$ROOT/out/}
+        echo "RUN $cmd"
+        (cd "$build" && CARGO_BUILD_FLAGS="${flags[*]}" sh -c "$cmd")
+        ;;
+    esac
+  done <<<"$DF_BUILD_STEPS"
+  bin=$ROOT/out/usr/local/bin/service-registry
+else
+  bin=$TARGET_DIR/$profile/service-registry
+fi
+[ -x "$bin" ] || { echo "error: $bin is missing" >&2; exit 1; }
+
+# ---------------------------------------------------------------- the image's file system
 uid=${DF_USER%%:*}
 gid=${DF_USER#*:}
 grep -q '^COPY --from=builder /out/usr/local/bin/service-registry /usr/local/bin/service-registry$' Dockerfile
