@@ -100,7 +100,12 @@ rc=0
 HEALTH_TRIES=120 HEALTH_INTERVAL=0.5 "$REPO/scripts/rollback.sh" --migrate-down 1 >"$WORK/out3" 2>&1 || rc=$?
 cat "$WORK/out3"
 check "rollback exits 0" test "$rc" = 0
-check "stopped the services first" contains "$WORK/compose.log" "IMAGE_TAG=v1.1.0 stop web worker scheduler"
+line_of() { grep -nF -- "$1" "$WORK/compose.log" | head -n1 | cut -d: -f1; }
+stop_at=$(line_of " stop web worker scheduler")
+down_at=$(line_of " run --rm --no-deps web service-registry migrate down 1")
+up_at=$(line_of "IMAGE_TAG=v1.0.0 up -d")
+check "stopped, then undid the migration, then deployed" \
+  test -n "$stop_at" -a -n "$down_at" -a -n "$up_at" -a "${stop_at:-0}" -lt "${down_at:-0}" -a "${down_at:-0}" -lt "${up_at:-0}"
 check "undid a migration with the current image" \
   contains "$WORK/compose.log" "IMAGE_TAG=v1.1.0 run --rm --no-deps web service-registry migrate down 1"
 check "the binary did it" contains "$WORK/out3" "Rolled back 1 migration(s)."

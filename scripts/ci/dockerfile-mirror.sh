@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The Dockerfile's steps without Docker (there is no engine on these machines), read from the Dockerfile
 # itself (scripts/ci/deploy_checks.py dockerfile-env):
-#   build     the build stage's WORKDIR/COPY/RUN lines run in order in a directory holding only what
-#             they copy, with the Dockerfile's CARGO_BUILD_FLAGS
+#   build     with the Dockerfile's CARGO_BUILD_FLAGS: its build stage's WORKDIR/COPY/RUN lines in order
+#             (MIRROR_BUILD=stages), or the same cargo command in the checkout plus a check that every
+#             input cargo recorded lies in what those COPY lines bring in (MIRROR_BUILD=repo); below
 #   install   a temporary root laid out like the image: /usr/local/bin/{service-registry,entrypoint},
 #             /app/config/site.toml, /app/mediafiles and /app/data owned by the image's USER (10001)
 #   run       the entrypoint as that user (setpriv, when we are root), with the image's ENV (paths moved
@@ -10,9 +11,9 @@
 #             it must migrate, start the `web` role, and pass the image's HEALTHCHECK command
 #             (`service-registry healthcheck`); a content-hashed static file must be served, and SIGTERM
 #             must stop it cleanly.
-# MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags, so the dependencies the test
-# suite has just built are reused and only the crate is compiled: a release build costs ~10 minutes
-# more on CI's 2 cores. A debug build reads
+# MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags and builds in the checkout
+# (MIRROR_BUILD=repo), where the tests have already built the binary: seconds, where a release build, or
+# the crate compiled again in another directory, costs many minutes on CI's 2 cores. A debug build reads
 # static/ and templates/ from the checkout instead of carrying them (rust-embed); MIRROR_PROFILE=release
 # builds exactly as the Dockerfile does and so also proves the files are embedded.
 # SKIP_BUILD=1 skips the build stage and uses $CARGO_TARGET_DIR/<profile>/service-registry.
@@ -39,12 +40,32 @@ cleanup() {
 trap cleanup EXIT
 chmod 755 "$ROOT"
 
-# ---------------------------------------------------------------- the build stage, step by step
-# WORKDIR, COPY and RUN as the Dockerfile has them, in a build directory of their own holding only what
-# the Dockerfile copies (a file the build needs but the Dockerfile forgets fails here as in Docker).
-# Paths moved: /build and /out into the temporary root, target/release/ to the shared cargo target
-# directory (so the dependencies built for the tests are reused; the crate itself is compiled anew).
-if [ -z "${SKIP_BUILD:-}" ]; then
+# ---------------------------------------------------------------- the build stage
+# MIRROR_BUILD=stages: the build stage's WORKDIR, COPY and RUN lines as the Dockerfile has them, in order,
+#   in a build directory holding only what the Dockerfile copies (a file the build needs but the
+#   Dockerfile forgets fails here as in Docker). /build and /out move into the temporary root,
+#   target/release/ to the shared cargo target directory: the dependencies are reused, the crate itself
+#   compiles anew (another directory is another package to cargo) — minutes on 2 cores.
+# MIRROR_BUILD=repo (the default with MIRROR_PROFILE=debug, what .ci/run uses): the same cargo command in
+#   the checkout, where the tests' build makes it a no-op, then every file of this repository that cargo
+#   recorded as an input of the binary (its dep-info file) must lie in what the Dockerfile's COPY lines
+#   bring into the build stage — the same failure found in seconds.
+# SKIP_BUILD=1: no build at all; $CARGO_TARGET_DIR/<profile>/service-registry as it is.
+mode=${MIRROR_BUILD:-$([ "$profile" = debug ] && echo repo || echo stages)}
+bin=$ROOT/out/usr/local/bin/service-registry
+copied=()
+while IFS=$'\t' read -r word args; do
+  if [ "$word" = COPY ]; then
+    read -r -a parts <<<"$args"
+    unset 'parts[-1]'
+    copied+=("${parts[@]}")
+  fi
+done <<<"$DF_BUILD_STEPS"
+if [ -n "${SKIP_BUILD:-}" ]; then
+  echo "--- build: skipped (SKIP_BUILD)"
+  bin=$TARGET_DIR/$profile/service-registry
+elif [ "$mode" = stages ]; then
+  echo "--- build stage, step by step (MIRROR_BUILD=stages)"
   build=$ROOT/build
   while IFS=$'\t' read -r word args; do
     case "$word" in
@@ -64,9 +85,26 @@ if [ -z "${SKIP_BUILD:-}" ]; then
         ;;
     esac
   done <<<"$DF_BUILD_STEPS"
-  bin=$ROOT/out/usr/local/bin/service-registry
 else
-  bin=$TARGET_DIR/$profile/service-registry
+  echo "--- build: cargo build ${flags[*]} (MIRROR_BUILD=repo)"
+  cargo build "${flags[@]}"
+  depinfo=$TARGET_DIR/$profile/service-registry.d
+  [ -f "$depinfo" ] || { echo "error: $depinfo is missing" >&2; exit 1; }
+  missing=0
+  # The dep-info file is "target: input input …" with spaces in names escaped as "\ ".
+  while read -r input; do
+    rel=${input#"$REPO"/}
+    [ "$rel" != "$input" ] || continue          # outside the checkout: crates from the registry
+    ok=
+    for c in "${copied[@]}"; do
+      c=${c%/}
+      if [ "$rel" = "$c" ] || [ "${rel#"$c"/}" != "$rel" ]; then ok=1; break; fi
+    done
+    [ -n "$ok" ] || { echo "error: the build reads $rel, which the Dockerfile does not COPY" >&2; missing=1; }
+  done < <(sed -e 's/^[^:]*: //' -e 's/\\ /\x00/g' "$depinfo" | tr ' ' '\n' | tr '\0' ' ' | grep -v '^$')
+  [ "$missing" = 0 ]
+  echo "every input of the binary in this checkout is under a COPY source: ${copied[*]}"
+  install -D -m 0755 "$TARGET_DIR/$profile/service-registry" "$bin"
 fi
 [ -x "$bin" ] || { echo "error: $bin is missing" >&2; exit 1; }
 
