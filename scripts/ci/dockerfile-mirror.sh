@@ -10,7 +10,7 @@
 #             into the temporary root, BIND on a free loopback port), SKIP_MIGRATE unset, on SQLite:
 #             it must migrate, start the `web` role, and pass the image's HEALTHCHECK command
 #             (`service-registry healthcheck`); a content-hashed static file must be served, and SIGTERM
-#             must stop it cleanly.
+#             must stop it cleanly; then the worker and scheduler roles with SKIP_MIGRATE=true.
 # MIRROR_PROFILE=debug (what .ci/run uses) drops --release from the flags and builds in the checkout
 # (MIRROR_BUILD=repo), where the tests have already built the binary: seconds, where a release build, or
 # the crate compiled again in another directory, costs many minutes on CI's 2 cores. A debug build reads
@@ -141,8 +141,14 @@ done
 # What a deployment's .env adds (production mode needs a secret key); e-mail stays in memory.
 env_args+=(SECRET_KEY=mirror-only-0123456789-0123456789-0123456789-0123456789
   "ALLOWED_HOSTS=127.0.0.1,localhost" EMAIL_BACKEND=memory RUST_LOG=info)
+# MIRROR_DATABASE_URL=postgres://…: the same on PostgreSQL (an empty database) instead of SQLite.
+where="SQLite in $ROOT/app/data"
+if [ -n "${MIRROR_DATABASE_URL:-}" ]; then
+  env_args+=("DATABASE_URL=$MIRROR_DATABASE_URL")
+  where="PostgreSQL"
+fi
 
-echo "--- run: entrypoint web (SKIP_MIGRATE unset, SQLite in $ROOT/app/data)"
+echo "--- run: entrypoint web (SKIP_MIGRATE unset, $where)"
 (cd "$ROOT$DF_WORKDIR" && exec "${as_user[@]}" env -i "${env_args[@]}" "$ROOT$DF_ENTRYPOINT" web) \
   >"$ROOT/run.log" 2>&1 &
 PID=$!
@@ -160,9 +166,11 @@ fail() { echo "error: $*; the container's log:" >&2; cat "$ROOT/run.log" >&2; ex
 
 grep -q "entrypoint: applying migrations" "$ROOT/run.log" || fail "the entrypoint did not migrate"
 grep -q "entrypoint: starting web" "$ROOT/run.log" || fail "the entrypoint did not start the web role"
-db=$ROOT/app/data/registry.sqlite3
-[ -f "$db" ] || fail "no database in DATA_DIR"
-[ "$(id -u)" != 0 ] || [ "$(stat -c %u "$db")" = "$uid" ] || fail "the database is not owned by uid $uid"
+if [ -z "${MIRROR_DATABASE_URL:-}" ]; then
+  db=$ROOT/app/data/registry.sqlite3
+  [ -f "$db" ] || fail "no database in DATA_DIR"
+  [ "$(id -u)" != 0 ] || [ "$(stat -c %u "$db")" = "$uid" ] || fail "the database is not owned by uid $uid"
+fi
 
 # A page and one of its content-hashed static files, as nginx would ask (trusted proxy, HTTPS).
 proxy=(-H "X-Forwarded-Proto: https" -H "Host: localhost")
@@ -178,4 +186,33 @@ wait "$PID" || rc=$?
 PID=
 [ "$rc" = 0 ] || fail "exit status $rc after SIGTERM"
 grep -q "shut down cleanly" "$ROOT/run.log" || fail "no clean shutdown"
-echo "dockerfile-mirror ($profile): migrated, ready, served, stopped cleanly"
+
+# worker and scheduler as docker-compose.prod.yml runs them: SKIP_MIGRATE=true, same image and paths.
+stop_role() { # PID LOG ROLE
+  kill -TERM "$1"
+  local rc=0
+  wait "$1" || rc=$?
+  if [ "$rc" != 0 ] || ! grep -q "shut down cleanly" "$2"; then
+    cat "$2" >&2
+    echo "error: $3 did not stop cleanly (exit status $rc)" >&2
+    exit 1
+  fi
+}
+for role in worker scheduler; do
+  log=$ROOT/$role.log
+  (cd "$ROOT$DF_WORKDIR" && exec "${as_user[@]}" env -i "${env_args[@]}" SKIP_MIGRATE=true "$ROOT$DF_ENTRYPOINT" "$role") \
+    >"$log" 2>&1 &
+  PID=$!
+  started=
+  for _ in $(seq 1 120); do
+    grep -q "$role started\|job worker started" "$log" && { started=1; break; }
+    kill -0 "$PID" 2>/dev/null || break
+    sleep 0.25
+  done
+  [ -n "$started" ] || { cat "$log" >&2; echo "error: the $role role did not start" >&2; exit 1; }
+  grep -q "entrypoint: SKIP_MIGRATE=true, not migrating" "$log" || { cat "$log" >&2; echo "error: $role migrated" >&2; exit 1; }
+  stop_role "$PID" "$log" "$role"
+  PID=
+  echo "$role: started without migrating, stopped cleanly"
+done
+echo "dockerfile-mirror ($profile, $where): migrated, ready, served, worker and scheduler ran, all stopped cleanly"
