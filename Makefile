@@ -42,8 +42,9 @@ sync-edam: ## update the EDAM terms from EDAM_OWL_URL / site.toml [edam] owl_url
 	$(RUN) sync-edam
 
 collectstatic: ## nothing to do: static files are embedded in the binary
-	@echo "collectstatic is unnecessary: static/ and templates/ are embedded in the service-registry binary"
-	@echo "at build time (rust-embed) and served under content-hashed names. Rebuild the image to change them."
+	@echo "collectstatic is unnecessary: static/ and templates/ are compiled into the service-registry binary"
+	@echo "(rust-embed; release builds such as the image's embed them, debug builds read them from the"
+	@echo "checkout) and served under content-hashed names. Rebuild the image to change them."
 
 test: ## the test suite on SQLite (no Docker, no services)
 	$(CARGO) test --locked
