@@ -114,6 +114,11 @@ check "ready again (migrations re-applied on start)" curl -fsS -o /dev/null "$HE
 rc=0
 "$REPO/scripts/rollback.sh" --migrate-down zero >/dev/null 2>&1 || rc=$?
 check "a bad step count is refused" test "$rc" = 2
+echo v1.0.0 >"$WORK/.deploy-history"
+rc=0
+"$REPO/scripts/rollback.sh" >"$WORK/out4" 2>&1 || rc=$?
+check "no earlier tag recorded: refused with a hint" test "$rc" = 2
+check "the hint names the tag argument" contains "$WORK/out4" "name the tag"
 
 echo "deploy-test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
