@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared set-up of the load benchmarks (sourced, not run): starts the release binary on SQLite with its
 # embedded defaults (in-process job worker, e-mail to the file outbox) and rate limits raised, issues a
 # full admin key and writes one valid registration body to $WORK/body.json.
@@ -10,7 +11,8 @@ CARGO_PROFILE=${CARGO_PROFILE:-release}
 BIN=${BIN:-$TARGET_DIR/$CARGO_PROFILE/service-registry}
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --profile "$CARGO_PROFILE" --quiet --bin service-registry ${BUILD_EXTRA:-})
+read -r -a build_extra <<<"${BUILD_EXTRA:-}"
+[ -n "${SKIP_BUILD:-}" ] || (cd "$REPO" && cargo build --profile "$CARGO_PROFILE" --quiet --bin service-registry "${build_extra[@]}")
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/sr-bench.XXXXXX")
 PID=
@@ -23,11 +25,12 @@ export ENVIRONMENT=development DATA_DIR=$WORK/data SITE_CONFIG=$REPO/config/site
 export RATE_LIMIT_API=100000000/m RATE_LIMIT_API_ANON=100000000/m RATE_LIMIT_SUBMIT=100000000/m
 export RATE_LIMIT_UPDATE=100000000/m LOG_REQUESTS=false RUST_LOG=warn
 unset DATABASE_URL DB_HOST REDIS_URL REDIS_HOST
-cd "$WORK"
+cd "$WORK" || exit 1
 "$BIN" migrate up >/dev/null 2>&1 || true
 KEY=$("$BIN" admin-key create --label bench --scope full 2>/dev/null | tail -n1)
 # start_server [WRAPPER…] [-- SERVE-FLAGS…]: starts `serve` (under WRAPPER, e.g. valgrind) and waits
 # until it is ready; stop_server stops it. The database in $WORK/data stays.
+# shellcheck disable=SC2120 # the scripts that source this file pass the arguments
 start_server() {
     local wrapper=() flags=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do wrapper+=("$1"); shift; done
@@ -43,6 +46,7 @@ start_server() {
     exit 1
 }
 stop_server() { kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; PID=; }
+# shellcheck disable=SC2119 # the first start takes the defaults
 start_server
 
 # Reference data through the API, then one valid registration body (with an EDAM topic and operation).

@@ -38,7 +38,7 @@ export RATE_LIMIT_UPDATE=1000000/m
 export RUST_LOG=${RUST_LOG:-warn}
 unset DATABASE_URL DB_HOST REDIS_URL REDIS_HOST
 
-cd "$WORK"
+cd "$WORK" || exit 1
 # No scheduler: its periodic syncs would reach out to the internet.
 "$BIN" serve --bind "127.0.0.1:$PORT" --no-scheduler >"$WORK/serve.log" 2>&1 &
 SERVER_PID=$!
@@ -57,4 +57,4 @@ curl -fsS "$BASE/health/live/" >/dev/null || { echo "error: server not up" >&2; 
 ADMIN_KEY=$("$BIN" admin-key create --scope full --label "ci $(basename "$0")" 2>/dev/null |
     sed -n 's/^[[:space:]]*\([A-Za-z0-9_-]\{32,\}\)[[:space:]]*$/\1/p' | tail -n 1)
 [ -n "$ADMIN_KEY" ] || { echo "error: could not read the admin key from 'admin-key create'" >&2; exit 1; }
-cd "$REPO"
+cd "$REPO" || exit 1
