@@ -30,6 +30,8 @@ pub struct AppState {
     pub captcha: Arc<crate::web::captcha::Captcha>,
     /// The CSRF key and cookie settings.
     pub csrf: Arc<crate::web::csrf::Csrf>,
+    /// The Prometheus series `/metrics` serves.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             edam: Default::default(),
             clock: Arc::new(crate::jobs::SystemClock),
             readiness: Default::default(),
+            metrics: Default::default(),
         })
     }
 
