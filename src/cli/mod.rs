@@ -249,7 +249,8 @@ pub enum DbAction {
     /// Copy every table of an SQLite database into a new, empty PostgreSQL database (migrated by this
     /// command), in one transaction, with each table's row count verified.
     Copy {
-        /// Source database, e.g. sqlite://data/registry.sqlite3 (stop writers for an exact copy).
+        /// Source database, e.g. sqlite://data/registry.sqlite3 (read as one snapshot; what is written
+        /// after the copy starts is not in it).
         #[arg(long, value_name = "URL")]
         from: String,
         /// Target database, e.g. postgres://user:password@host:5432/registry (must be empty).

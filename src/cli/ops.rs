@@ -58,7 +58,7 @@ pub(super) async fn db_copy(from: &str, to: &str) -> anyhow::Result<()> {
     }
     if !report.skipped.is_empty() {
         println!(
-            "Not copied (SQLite only, rebuilt on PostgreSQL): {}",
+            "Not copied (SQLite's own full-text tables; PostgreSQL searches without them): {}",
             report.skipped.join(", ")
         );
     }

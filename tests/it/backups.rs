@@ -137,18 +137,7 @@ async fn backup_wipe_restore_round_trip_keeps_submission_links_and_logo() {
     .expect("restore");
     let app = TestApp::on(db, &[]).await;
     let after = submission(&app, &f.id, &f.auth).await;
-    for field in [
-        "service_name",
-        "service_categories",
-        "edam_topics",
-        "responsible_pis",
-        "service_center",
-        "licenses",
-        "logo_url",
-    ] {
-        assert_eq!(after[field], before[field], "{field} after restore");
-    }
-    assert!(!after["edam_topics"].as_array().expect("topics").is_empty());
+    assert_same_submission(&before, &after);
     let logo = app.get(&format!("/media/{}", f.logo)).await;
     assert_eq!(logo.status, StatusCode::OK);
     assert_eq!(logo.body, LOGO);
@@ -170,17 +159,9 @@ async fn a_damaged_or_unknown_backup_is_refused_before_anything_is_written() {
     let mut bytes = std::fs::read(&logo).expect("read");
     bytes[0] ^= 0xff;
     std::fs::write(&logo, &bytes).expect("write");
-    let err = restore(
-        &db.cfg,
-        sp.as_deref(),
-        &media,
-        &out,
-        RestoreOptions::default(),
-    )
-    .await
-    .expect_err("damaged backup restored");
-    assert!(err.to_string().contains("damaged"), "{err}");
-    assert!(err.to_string().contains(&f.logo), "{err}");
+    let err = refused(&db, &media, &out).await;
+    assert!(err.contains("damaged"), "{err}");
+    assert!(err.contains(&f.logo), "{err}");
     assert!(!media.exists(), "media written despite the refusal");
     assert_no_tables(&db).await;
     bytes[0] ^= 0xff;
@@ -192,46 +173,52 @@ async fn a_damaged_or_unknown_backup_is_refused_before_anything_is_written() {
     let mut manifest: Value = serde_json::from_str(&original).expect("json");
     manifest["format_version"] = 99.into();
     std::fs::write(&manifest_path, manifest.to_string()).expect("write");
-    let err = restore(
-        &db.cfg,
-        sp.as_deref(),
-        &media,
-        &out,
-        RestoreOptions::default(),
-    )
-    .await
-    .expect_err("unknown manifest accepted");
-    assert!(err.to_string().contains("format version 99"), "{err}");
+    let err = refused(&db, &media, &out).await;
+    assert!(err.contains("format version 99"), "{err}");
 
     // A schema from a newer release.
     let mut manifest: Value = serde_json::from_str(&original).expect("json");
     manifest["schema_version"] = "m20991231_000001_from_the_future".into();
     std::fs::write(&manifest_path, manifest.to_string()).expect("write");
-    let err = restore(
-        &db.cfg,
-        sp.as_deref(),
-        &media,
-        &out,
-        RestoreOptions::default(),
-    )
-    .await
-    .expect_err("newer schema accepted");
-    assert!(err.to_string().contains("unknown to this release"), "{err}");
+    let err = refused(&db, &media, &out).await;
+    assert!(err.contains("unknown to this release"), "{err}");
 
     // Not a backup at all.
     std::fs::remove_file(&manifest_path).expect("rm");
-    let err = restore(
+    let err = refused(&db, &media, &out).await;
+    assert!(err.contains("not a backup"), "{err}");
+    assert!(!media.exists());
+    assert_no_tables(&db).await;
+}
+
+/// The error of a restore that must be refused (without --force).
+async fn refused(db: &TestDb, media: &Path, from: &Path) -> String {
+    restore(
         &db.cfg,
-        sp.as_deref(),
-        &media,
-        &out,
+        db.search_path.as_deref(),
+        media,
+        from,
         RestoreOptions::default(),
     )
     .await
-    .expect_err("directory without manifest accepted");
-    assert!(err.to_string().contains("not a backup"), "{err}");
-    assert!(!media.exists());
-    assert_no_tables(&db).await;
+    .expect_err("restore accepted")
+    .to_string()
+}
+
+/// The submission's fields and links that must survive a backup, restore or copy unchanged.
+pub fn assert_same_submission(before: &Value, after: &Value) {
+    for field in [
+        "service_name",
+        "service_categories",
+        "edam_topics",
+        "responsible_pis",
+        "service_center",
+        "licenses",
+        "logo_url",
+    ] {
+        assert_eq!(after[field], before[field], "{field}");
+    }
+    assert!(!after["edam_topics"].as_array().expect("topics").is_empty());
 }
 
 async fn assert_no_tables(db: &TestDb) {
@@ -258,16 +245,8 @@ async fn a_non_empty_target_is_refused_unless_forced() {
         .expect_err("backup over a backup");
     assert!(err.to_string().contains("already exists"), "{err}");
 
-    let err = restore(
-        &f.app.db.cfg,
-        sp.as_deref(),
-        &media_root,
-        &out,
-        RestoreOptions::default(),
-    )
-    .await
-    .expect_err("restored over live data");
-    assert!(err.to_string().contains("--force"), "{err}");
+    let err = refused(&f.app.db, &media_root, &out).await;
+    assert!(err.contains("--force"), "{err}");
 
     // The submission changes after the backup; a forced restore brings the backed-up state back.
     let r = send(
@@ -316,5 +295,32 @@ fn manifest_paths_that_leave_the_directory_are_refused() {
     assert!(
         err.to_string().contains("leaves the backup directory"),
         "{err}"
+    );
+}
+
+#[test]
+fn the_commands_back_up_refuse_a_live_target_and_restore_with_force() {
+    use crate::support::run_bin;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path();
+    let (ok, text) = run_bin(dir, &["--version"]);
+    assert!(ok && text.contains(env!("CARGO_PKG_VERSION")), "{text}");
+    let (ok, text) = run_bin(dir, &["migrate", "up"]);
+    assert!(ok, "{text}");
+    std::fs::create_dir_all(dir.join("media/logos")).expect("mkdir");
+    std::fs::write(dir.join("media/logos/a.png"), LOGO).expect("logo");
+    let out = dir.join("backups/one");
+    let out_arg = out.display().to_string();
+    let (ok, text) = run_bin(dir, &["backup", "--out", &out_arg]);
+    assert!(ok, "{text}");
+    assert!(text.contains("1 media file(s)"), "{text}");
+    let (ok, text) = run_bin(dir, &["restore", "--from", &out_arg]);
+    assert!(!ok && text.contains("--force"), "{text}");
+    std::fs::remove_file(dir.join("media/logos/a.png")).expect("rm");
+    let (ok, text) = run_bin(dir, &["restore", "--from", &out_arg, "--force"]);
+    assert!(ok, "{text}");
+    assert_eq!(
+        std::fs::read(dir.join("media/logos/a.png")).expect("restored logo"),
+        LOGO
     );
 }
