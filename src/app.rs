@@ -135,6 +135,13 @@ pub fn router_with_extra(
     if extra_v1.has_routes() {
         routes = routes.nest("/api/v1", extra_v1);
     }
+    // Counted and timed by route template; only matched routes (the fallback's 404s are not).
+    let routes = routes
+        .route("/metrics", get(crate::metrics::serve))
+        .route_layer(from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ));
 
     let max_body = state.config.max_body_bytes;
     let edge = security::Edge::new(state.config.clone(), &state.img_origins);

@@ -32,6 +32,8 @@ pub struct AppState {
     pub csrf: Arc<crate::web::csrf::Csrf>,
     /// Rendered catalogue listings of the current write version.
     pub catalogue_cache: Arc<crate::catalogue::cache::PageCache>,
+    /// The Prometheus series `/metrics` serves.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             clock: Arc::new(crate::jobs::SystemClock),
             readiness: Default::default(),
             catalogue_cache: Default::default(),
+            metrics: Default::default(),
         })
     }
 

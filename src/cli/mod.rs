@@ -6,6 +6,7 @@ mod admin_key;
 mod biotools;
 mod data;
 mod jobs;
+mod ops;
 mod run;
 mod serve;
 mod sync;
@@ -181,6 +182,30 @@ pub enum Command {
         #[command(subcommand)]
         action: AdminKeyAction,
     },
+    /// Write a backup: a consistent database snapshot (SQLite online backup, or pg_dump for
+    /// PostgreSQL), the media files and a manifest with SHA-256 checksums (docs/backups.md).
+    ///
+    /// Safe while the server runs. DIR must not exist yet (or be empty).
+    Backup {
+        /// Directory to create for the backup.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+    /// Restore a backup made by `backup` into the configured database and MEDIA_ROOT (stop the
+    /// server first). Checks every checksum before writing anything.
+    Restore {
+        /// The backup directory (with manifest.json).
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+        /// Replace a database or media directory that already holds data.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Database utilities (copying the embedded SQLite database to PostgreSQL).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Print the effective configuration with secrets redacted, and check it.
     CheckConfig,
     /// Ask a running server's readiness endpoint; exit 0 when ready (for container health checks).
@@ -216,6 +241,21 @@ pub enum SubmissionAction {
         /// Who issued it (stored with the key).
         #[arg(long)]
         by: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Copy every table of an SQLite database into a new, empty PostgreSQL database (migrated by this
+    /// command), in one transaction, with each table's row count verified.
+    Copy {
+        /// Source database, e.g. sqlite://data/registry.sqlite3 (read as one snapshot; what is written
+        /// after the copy starts is not in it).
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// Target database, e.g. postgres://user:password@host:5432/registry (must be empty).
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 

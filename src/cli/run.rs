@@ -113,6 +113,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     by,
                 },
         } => super::data::issue_key(&config, id, &scope, &label, &by).await,
+        Command::Backup { out } => super::ops::backup(&config, &out).await,
+        Command::Restore { from, force } => super::ops::restore(&config, &from, force).await,
+        Command::Db {
+            action: crate::cli::DbAction::Copy { from, to },
+        } => super::ops::db_copy(&from, &to).await,
         Command::CheckConfig => {
             for (k, v) in config.redacted_summary() {
                 println!("{k} = {v}");

@@ -17,6 +17,22 @@ impl DatabaseConfig {
             Self::Postgres { url, .. } => url.expose().to_string(),
         }
     }
+    /// A `postgres://…` or `sqlite://PATH` URL, as `DATABASE_URL` takes it.
+    pub fn from_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("postgres") {
+            return Ok(Self::Postgres {
+                display: redact_url(url),
+                url: Secret::new(url.to_string()),
+            });
+        }
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let path = path.split('?').next().unwrap_or_default();
+            return Ok(Self::Sqlite {
+                path: PathBuf::from(path),
+            });
+        }
+        Err("must start with postgres:// or sqlite://".into())
+    }
     /// The URL with any password replaced, for logs and `check-config`.
     pub fn display(&self) -> String {
         match self {
@@ -38,23 +54,9 @@ pub(super) fn database_config(
     dev: bool,
 ) -> Result<DatabaseConfig, ConfigError> {
     if let Some(url) = env.secret("DATABASE_URL")? {
-        let url = url.expose().to_string();
-        if url.starts_with("postgres") {
-            let display = redact_url(&url);
-            return Ok(DatabaseConfig::Postgres {
-                url: Secret::new(url),
-                display,
-            });
-        }
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            let path = path.split('?').next().unwrap_or_default();
-            return Ok(DatabaseConfig::Sqlite {
-                path: PathBuf::from(path),
-            });
-        }
-        return Err(ConfigError::Invalid {
+        return DatabaseConfig::from_url(url.expose()).map_err(|cause| ConfigError::Invalid {
             key: "DATABASE_URL".into(),
-            cause: "must start with postgres:// or sqlite://".into(),
+            cause,
         });
     }
     if let Some(host) = env.get("DB_HOST") {

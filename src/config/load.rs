@@ -208,6 +208,7 @@ impl Config {
                 _ => LogFormat::Json,
             },
             log_requests: env.bool("LOG_REQUESTS")?.unwrap_or(true),
+            metrics_token: env.secret("METRICS_TOKEN")?.unwrap_or_default(),
             media_root: env
                 .get("MEDIA_ROOT")
                 .map(PathBuf::from)

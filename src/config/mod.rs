@@ -59,6 +59,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Uploaded files (logos): `MEDIA_ROOT`, else `<DATA_DIR>/media`.
     pub media_root: PathBuf,
+    /// Bearer token `/metrics` requires (`METRICS_TOKEN`); empty: the endpoint is open (keep it
+    /// unreachable from outside, e.g. at the reverse proxy).
+    pub metrics_token: Secret,
     pub site_path: PathBuf,
     pub templates_dir: Option<PathBuf>,
     pub site: SiteConfig,

@@ -14,6 +14,7 @@ impl Config {
             ("media_root".into(), self.media_root.display().to_string()),
             ("site_config".into(), self.site_path.display().to_string()),
             ("SECRET_KEY".into(), redact(&self.secret_key)),
+            ("METRICS_TOKEN".into(), redact(&self.metrics_token)),
             ("database".into(), self.database.display()),
             (
                 "redis".into(),

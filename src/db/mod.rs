@@ -173,3 +173,11 @@ pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
     .await
     .map(|_| ())
 }
+
+/// The names of every migration this release knows, oldest first.
+pub fn known_migrations() -> Vec<String> {
+    Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_string())
+        .collect()
+}

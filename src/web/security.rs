@@ -264,7 +264,9 @@ pub async fn guard(State(cfg): State<Arc<Config>>, req: Request, next: Next) -> 
         )
         .into_response();
     }
-    if cfg.is_dev() || req.uri().path().starts_with("/health/") {
+    // Probes and scrapers call by address over plain HTTP inside the deployment: no host check, no
+    // redirect to https for them.
+    if cfg.is_dev() || req.uri().path().starts_with("/health/") || req.uri().path() == "/metrics" {
         return next.run(req).await;
     }
     let host = req

@@ -24,6 +24,18 @@ pub struct TestDb {
 }
 
 impl TestDb {
+    /// An SQLite database whatever `TEST_DATABASE_URL` says (for tests that need both backends).
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        Self {
+            cfg: DatabaseConfig::Sqlite {
+                path: dir.path().join("test.sqlite3"),
+            },
+            search_path: None,
+            dir,
+        }
+    }
+
     pub async fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         match std::env::var("TEST_DATABASE_URL")
@@ -174,7 +186,20 @@ impl TestApp {
         extra_api: Router<AppState>,
         extra_pages: Router<AppState>,
     ) -> Self {
-        let db = TestDb::new().await;
+        Self::build_on(TestDb::new().await, extra_env, extra_api, extra_pages).await
+    }
+
+    /// The app on a given database (prepared like at start-up: migrations, roles, seed when empty).
+    pub async fn on(db: TestDb, extra_env: &[(&str, &str)]) -> Self {
+        Self::build_on(db, extra_env, Router::new(), Router::new()).await
+    }
+
+    async fn build_on(
+        db: TestDb,
+        extra_env: &[(&str, &str)],
+        extra_api: Router<AppState>,
+        extra_pages: Router<AppState>,
+    ) -> Self {
         service_registry::app::prepare_database(&db.cfg, db.search_path.as_deref())
             .await
             .expect("prepare database");
