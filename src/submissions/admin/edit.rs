@@ -124,8 +124,11 @@ pub async fn save(
         &state.config.admin_url_prefix,
         &format!("submissions/{}/", r.row.id),
     );
-    match service::patch(&ctx, r.id(), &input, None, &actor).await {
+    // The change, its change log and the audit row commit together or not at all.
+    let txn = crate::db::begin_write(&state.db).await?;
+    match service::patch_in(&txn, &ctx, r.id(), &input, None, &actor).await {
         Ok((_, changes)) if changes.is_empty() => {
+            drop(txn);
             flash_and_redirect(
                 &state,
                 &staff,
@@ -141,7 +144,7 @@ pub async fn save(
                 .map(|c| format!("{}: '{}' → '{}'", c.label, c.old, c.new))
                 .collect();
             audit::record(
-                &state.db,
+                &txn,
                 audit::Entry {
                     actor: &actor,
                     action: "change",
@@ -153,6 +156,7 @@ pub async fn save(
                 ctx.now(),
             )
             .await?;
+            txn.commit().await?;
             let reset = changes.iter().any(|c| c.field == "status");
             let mut msg = format!("{} field(s) changed: {}", changes.len(), summary.join("; "));
             if reset {
@@ -161,6 +165,7 @@ pub async fn save(
             flash_and_redirect(&state, &staff, "success", msg, &back).await
         }
         Err(e) => {
+            drop(txn);
             let errors = register::field_errors(e)?;
             edit_form(
                 &state,
