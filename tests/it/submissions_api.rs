@@ -395,7 +395,10 @@ fn multipart(fields: &Value, logo: Option<&[u8]>) -> (String, Vec<u8>) {
             (k.clone(), text)
         })
         .collect();
-    let pairs: Vec<(&str, &str)> = texts.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let pairs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     multipart_pairs(&pairs, logo)
 }
 

@@ -352,7 +352,10 @@ impl Export {
         }
         let rows = sel.limit(BATCH).all(db).await?;
         let (col, _) = query::order(&self.q);
-        self.cursor = rows.last().map(|r| (r.get(col), r.id)).or(self.cursor.take());
+        self.cursor = rows
+            .last()
+            .map(|r| (r.get(col), r.id))
+            .or(self.cursor.take());
         let mut out = Vec::new();
         let last_batch = (rows.len() as u64) < BATCH;
         for r in repo::with_links(db, rows).await? {

@@ -20,7 +20,12 @@ use crate::submissions::entity::{service_submission as sub, submission_category,
 pub type Facets = HashMap<&'static str, HashMap<String, u64>>;
 
 /// The selection without the section's own filter, unordered (for grouping and sub-queries).
-fn others(q: &ListQuery, keys: &[&str], now: DateTime<Utc>, tz: chrono_tz::Tz) -> Select<sub::Entity> {
+fn others(
+    q: &ListQuery,
+    keys: &[&str],
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Select<sub::Entity> {
     let mut s = query::select(&q.dropping(keys), now, tz);
     QueryTrait::query(&mut s).clear_order_by();
     s
@@ -69,7 +74,13 @@ pub async fn counts<C: ConnectionTrait>(
     let s = others(q, &[PRIMARY, "primary_maturity_tag"], now, tz);
     out.insert(
         PRIMARY,
-        grouped(db, s, sub::Column::PrimaryMaturityTag, |v: Option<String>| v).await?,
+        grouped(
+            db,
+            s,
+            sub::Column::PrimaryMaturityTag,
+            |v: Option<String>| v,
+        )
+        .await?,
     );
     let s = others(q, &[ELIXIR], now, tz);
     out.insert(

@@ -71,7 +71,11 @@ async fn a_failing_audit_insert_rolls_back_the_admin_change() {
         "not deleted"
     );
     assert!(
-        del::Entity::find().all(&app.state.db).await.unwrap().is_empty(),
+        del::Entity::find()
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .is_empty(),
         "no deletion audit"
     );
     assert!(audit_of(&app, id).await.is_empty());

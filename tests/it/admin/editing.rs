@@ -185,7 +185,9 @@ async fn the_admin_edit_form_takes_a_logo_through_the_shared_logo_pipeline() {
     };
 
     // Not an image: the form comes back with the pipeline's message on the logo field.
-    let r = c.send(&app, post(b"<html>not a logo</html>".to_vec())).await;
+    let r = c
+        .send(&app, post(b"<html>not a logo</html>".to_vec()))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let text = r.text();
     assert!(text.contains("id=\"err-logo\"") && text.contains("invalid-feedback d-block"));
@@ -196,7 +198,10 @@ async fn the_admin_edit_form_takes_a_logo_through_the_shared_logo_pipeline() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
     let stored = row(&app, id).await.logo.expect("a stored logo");
-    assert!(stored.starts_with("logos/") && stored.ends_with(".png"), "{stored}");
+    assert!(
+        stored.starts_with("logos/") && stored.ends_with(".png"),
+        "{stored}"
+    );
     assert!(app.state.config.media_root.join(&stored).is_file());
     let l = logs(&app, id).await;
     assert_eq!(l.len(), 1);

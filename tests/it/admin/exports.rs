@@ -63,7 +63,11 @@ async fn an_export_bigger_than_a_batch_streams_every_row_once_in_order() {
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.body.starts_with(&[0xEF, 0xBB, 0xBF]), "UTF-8 BOM");
-    assert_eq!(csv_ids(&r.text()), by_name, "every row once, by name then id");
+    assert_eq!(
+        csv_ids(&r.text()),
+        by_name,
+        "every row once, by name then id"
+    );
 
     let r = c.get(&app, &format!("{P}submissions/export/")).await;
     assert_eq!(csv_ids(&r.text()), newest, "default: newest first, then id");

@@ -49,7 +49,10 @@ async fn a_change_log_entry_and_a_deletion_audit_have_their_own_pages() {
     let shell_forms = text.matches("<form").count();
     assert!(text.contains("admin:boss"), "who");
     assert!(text.contains("Status") && text.contains("Submitted") && text.contains("Approved"));
-    assert!(text.contains(&format!("{P}submissions/{id}/")), "links the submission");
+    assert!(
+        text.contains(&format!("{P}submissions/{id}/")),
+        "links the submission"
+    );
     assert_eq!(
         v.get(&app, &format!("{P}changelog/999999/")).await.status,
         StatusCode::NOT_FOUND
@@ -128,12 +131,19 @@ async fn the_sidebar_counts_each_choice_within_the_current_selection() {
 
     // A search narrows every section; a section's own filter does not narrow its own choices.
     let q = c
-        .get(&app, &format!("{P}submissions/?q=alpha&status__exact=approved"))
+        .get(
+            &app,
+            &format!("{P}submissions/?q=alpha&status__exact=approved"),
+        )
         .await
         .text();
     assert_eq!(count_of(&q, "Approved"), Some(2));
     assert_eq!(count_of(&q, "Submitted"), Some(1));
     assert_eq!(count_of(&q, "Rejected"), Some(0));
-    assert_eq!(count_of(&q, "Yes"), Some(1), "approved and alpha and ELIXIR");
+    assert_eq!(
+        count_of(&q, "Yes"),
+        Some(1),
+        "approved and alpha and ELIXIR"
+    );
     assert_eq!(count_of(&q, "No"), Some(1));
 }
