@@ -8,6 +8,21 @@ use axum::http::StatusCode;
 use sea_orm::Set;
 use service_registry::auth::roles::EDITOR;
 
+/// The edit form's values as stored (what an unchanged form posts back).
+async fn form_values(
+    app: &crate::support::TestApp,
+    id: uuid::Uuid,
+) -> service_registry::submissions::form::FormValues {
+    let record = service_registry::submissions::repo::load(
+        &app.state.db,
+        service_registry::submissions::model::SubmissionId(id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    service_registry::submissions::form::to_form(&record)
+}
+
 #[tokio::test]
 async fn exports_have_the_spec_columns_and_no_internal_request_data() {
     let (app, _) = app_with(|_| {}).await;
@@ -79,14 +94,7 @@ async fn an_admin_edit_goes_through_the_domain_with_reset_log_mail_and_audit() {
     let page = c.get(&app, &path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("name=\"service_name\""));
-    let record = service_registry::submissions::repo::load(
-        &app.state.db,
-        service_registry::submissions::model::SubmissionId(id),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let values = service_registry::submissions::form::to_form(&record);
+    let values = form_values(&app, id).await;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     for (k, vs) in &values {
         if k == "service_name" {
@@ -161,14 +169,7 @@ async fn the_admin_edit_form_takes_a_logo_through_the_shared_logo_pipeline() {
             .text()
             .contains("enctype=\"multipart/form-data\"")
     );
-    let record = service_registry::submissions::repo::load(
-        &app.state.db,
-        service_registry::submissions::model::SubmissionId(id),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let values = service_registry::submissions::form::to_form(&record);
+    let values = form_values(&app, id).await;
     let mut pairs: Vec<(&str, &str)> = vec![("csrf_token", c.csrf.as_str())];
     for (k, vs) in &values {
         for v in vs {
