@@ -78,6 +78,18 @@ impl ListQuery {
         self.with_all(filter_keys, None)
     }
 
+    /// This query without the parameters `keys` (e.g. one facet's own filter, to count its choices).
+    pub fn dropping(&self, keys: &[&str]) -> Self {
+        Self {
+            pairs: self
+                .pairs
+                .iter()
+                .filter(|(k, _)| !keys.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// The query string as it came (for export links of "the current selection").
     pub fn current(&self) -> String {
         self.with_all(&[], None)
@@ -93,10 +105,14 @@ pub struct FilterDef {
 
 #[derive(Debug, Serialize)]
 pub struct FilterOption {
+    /// The parameter's value (empty for "All").
+    pub value: String,
     pub label: String,
     pub label_lower: String,
     pub href: String,
     pub selected: bool,
+    /// How many rows choosing this option would show (facet counts), when the screen computes them.
+    pub count: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -122,6 +138,18 @@ pub struct Sidebar {
     pub clear_all: String,
 }
 
+impl Sidebar {
+    /// Shows the facet counts of section `key` ("Submitted (12)"): each choice gets its count, a
+    /// choice missing from `counts` gets 0; "All" gets none.
+    pub fn set_counts(&mut self, key: &str, counts: &std::collections::HashMap<String, u64>) {
+        for s in self.sections.iter_mut().filter(|s| s.key == key) {
+            for o in s.options.iter_mut().filter(|o| !o.value.is_empty()) {
+                o.count = Some(counts.get(&o.value).copied().unwrap_or(0));
+            }
+        }
+    }
+}
+
 pub fn sidebar(q: &ListQuery, defs: Vec<FilterDef>) -> Sidebar {
     let keys: Vec<&str> = defs.iter().map(|d| d.key).collect();
     let mut sections = Vec::new();
@@ -129,10 +157,12 @@ pub fn sidebar(q: &ListQuery, defs: Vec<FilterDef>) -> Sidebar {
     for d in defs {
         let current = q.get(d.key);
         let mut options = vec![FilterOption {
+            value: String::new(),
             label: "All".into(),
             label_lower: "all".into(),
             href: q.with(d.key, None),
             selected: current.is_none(),
+            count: None,
         }];
         for (value, label) in d.options {
             let selected = current == Some(value.as_str());
@@ -146,8 +176,10 @@ pub fn sidebar(q: &ListQuery, defs: Vec<FilterDef>) -> Sidebar {
             options.push(FilterOption {
                 label_lower: label.to_lowercase(),
                 href: q.with(d.key, Some(&value)),
+                value,
                 label,
                 selected,
+                count: None,
             });
         }
         sections.push(FilterSection {

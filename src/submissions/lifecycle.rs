@@ -8,6 +8,7 @@ use super::diff::Change;
 use super::entity::service_submission;
 use super::model::{PrimaryTag, SecondaryTag, Status, SubmissionId, status_label, tag_label};
 use super::repo;
+use crate::db::WriteTxn;
 use crate::error::AppError;
 
 pub const STATUSES: [&str; 6] = [
@@ -98,19 +99,32 @@ pub async fn set_status(
     target: &str,
     actor: &str,
 ) -> Result<bool, AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let changed = set_status_in(&txn, ctx, id, target, actor).await?;
+    txn.commit().await?;
+    Ok(changed)
+}
+
+/// [`set_status`] inside the caller's write transaction, so the caller can write its own record of
+/// the change (the admin's audit row) in the same transaction; nothing is kept unless it commits.
+pub async fn set_status_in(
+    txn: &WriteTxn,
+    ctx: &super::service::Ctx<'_>,
+    id: uuid::Uuid,
+    target: &str,
+    actor: &str,
+) -> Result<bool, AppError> {
     let Some(target) = Status::parse(target) else {
         return Err(AppError::BadRequest(format!(
             "Unknown status '{target}': use one of {}.",
             STATUSES.join(", ")
         )));
     };
-    let txn = crate::db::begin_write(db).await?;
-    let mut record = repo::load(&txn, SubmissionId(id))
+    let mut record = repo::load(txn, SubmissionId(id))
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
     let current = record.row.clone();
     if Status::parse(&current.status).is_some_and(|s| !s.can_move_to(target)) {
-        txn.rollback().await?;
         return Ok(false);
     }
     let mut changes = vec![Change {
@@ -148,13 +162,12 @@ pub async fn set_status(
         am.primary_maturity_tag = Set(None);
         am.secondary_maturity_tags = Set(Some(serde_json::json!([])));
     }
-    write_change_log(&txn, &mut am, record.id(), actor, &changes, now).await?;
-    record.row = repo::update(&txn, am).await?;
+    write_change_log(txn, &mut am, record.id(), actor, &changes, now).await?;
+    record.row = repo::update(txn, am).await?;
     let data = super::service::mail_data(&record);
-    crate::submissions::notify::notify_status_changed(&txn, &ctx.mail, ctx.templates, &data, now)
+    crate::submissions::notify::notify_status_changed(txn, &ctx.mail, ctx.templates, &data, now)
         .await
         .map_err(AppError::internal)?;
-    txn.commit().await?;
     Ok(true)
 }
 
@@ -165,6 +178,21 @@ pub async fn set_status(
 /// Returns how many approved submissions were processed and the ids whose tags changed.
 pub async fn set_maturity_tags(
     db: &DatabaseConnection,
+    ctx: &super::service::Ctx<'_>,
+    ids: &[uuid::Uuid],
+    primary: &str,
+    secondary: &[&str],
+    actor: &str,
+) -> Result<(usize, Vec<uuid::Uuid>), AppError> {
+    let txn = crate::db::begin_write(db).await?;
+    let out = set_maturity_tags_in(&txn, ctx, ids, primary, secondary, actor).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// [`set_maturity_tags`] inside the caller's write transaction (see [`set_status_in`]).
+pub async fn set_maturity_tags_in(
+    txn: &WriteTxn,
     ctx: &super::service::Ctx<'_>,
     ids: &[uuid::Uuid],
     primary: &str,
@@ -190,14 +218,12 @@ pub async fn set_maturity_tags(
             wanted.push(t.to_string());
         }
     }
-    let txn = crate::db::begin_write(db).await?;
     let rows = service_submission::Entity::find()
         .filter(service_submission::Column::Id.is_in(ids.to_vec()))
         .filter(service_submission::Column::Status.eq(Status::Approved.code()))
-        .all(&txn)
+        .all(txn)
         .await?;
     if rows.is_empty() {
-        txn.rollback().await?;
         return Err(AppError::BadRequest(
             "No approved submissions selected. Tags can only be assigned to approved services."
                 .into(),
@@ -244,11 +270,10 @@ pub async fn set_maturity_tags(
         am.primary_maturity_tag = Set(primary.clone());
         am.secondary_maturity_tags = Set(Some(serde_json::json!(wanted)));
         am.updated_at = Set(now);
-        write_change_log(&txn, &mut am, SubmissionId(row.id), actor, &changes, now).await?;
-        repo::update(&txn, am).await?;
+        write_change_log(txn, &mut am, SubmissionId(row.id), actor, &changes, now).await?;
+        repo::update(txn, am).await?;
         changed.push(row.id);
     }
-    txn.commit().await?;
     Ok((rows.len(), changed))
 }
 

@@ -13,6 +13,7 @@ use super::lifecycle;
 use super::model::{Status, SubmissionId};
 use super::repo::{self, SubmissionRecord};
 use super::validate::validate;
+use crate::db::WriteTxn;
 use crate::error::AppError;
 use crate::submissions::notify::{MailSettings, SubmissionMailData};
 
@@ -226,10 +227,25 @@ pub async fn patch(
     actor: &str,
 ) -> Result<(SubmissionRecord, Vec<Change>), AppError> {
     let txn = crate::db::begin_write(ctx.db).await?;
-    let current = repo::load(&txn, id)
+    let out = patch_in(&txn, ctx, id, input, logo, actor).await?;
+    txn.commit().await?;
+    Ok(out)
+}
+
+/// [`patch`] inside the caller's write transaction, so the caller can write its own record of the
+/// change (the admin's audit row) in the same transaction; nothing is kept unless it commits.
+pub async fn patch_in(
+    txn: &WriteTxn,
+    ctx: &Ctx<'_>,
+    id: SubmissionId,
+    input: &SubmissionPatch,
+    logo: Option<LogoUpdate>,
+    actor: &str,
+) -> Result<(SubmissionRecord, Vec<Change>), AppError> {
+    let current = repo::load(txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound("Not found.".into()))?;
-    let links = validate(&txn, input, Some(&current), current_year(ctx)).await?;
+    let links = validate(txn, input, Some(&current), current_year(ctx)).await?;
     let before = diff::snapshot(&current);
     let mut am: sub::ActiveModel = current.row.clone().into();
     apply(&mut am, input)?;
@@ -239,7 +255,6 @@ pub async fn patch(
     links.apply(&mut next);
     let mut changes = diff::diff(&before, &diff::snapshot(&next));
     if changes.is_empty() {
-        txn.rollback().await?;
         return Ok((current, changes));
     }
     let exempt = lifecycle::exempt_fields(&ctx.config.site.submission.no_reset_fields);
@@ -254,9 +269,9 @@ pub async fn patch(
         next.row = am.clone().try_into_model()?;
         changes = diff::diff(&before, &diff::snapshot(&next));
     }
-    lifecycle::write_change_log(&txn, &mut am, id, actor, &changes, now).await?;
-    next.row = repo::update(&txn, am).await?;
-    repo::replace_links(&txn, id, &links).await?;
+    lifecycle::write_change_log(txn, &mut am, id, actor, &changes, now).await?;
+    next.row = repo::update(txn, am).await?;
+    repo::replace_links(txn, id, &links).await?;
     let data = mail_data(&next);
     let mail_changes: Vec<crate::submissions::notify::FieldChange> = changes
         .iter()
@@ -268,7 +283,7 @@ pub async fn patch(
         })
         .collect();
     crate::submissions::notify::notify_updated(
-        &txn,
+        txn,
         &ctx.mail,
         ctx.templates,
         &data,
@@ -279,9 +294,8 @@ pub async fn patch(
     .await
     .map_err(AppError::internal)?;
     if next.row.biotools_url != current.row.biotools_url {
-        crate::biotools::jobs::enqueue_sync(&txn, id.0, now).await?;
+        crate::biotools::jobs::enqueue_sync(txn, id.0, now).await?;
     }
-    txn.commit().await?;
     Ok((next, changes))
 }
 
@@ -294,13 +308,25 @@ pub async fn delete_with_audit(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let txn = crate::db::begin_write(db).await?;
-    let s = repo::row(&txn, id)
+    delete_with_audit_in(&txn, id, actor, now).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`delete_with_audit`] inside the caller's write transaction (see [`patch_in`]).
+pub async fn delete_with_audit_in(
+    txn: &WriteTxn,
+    id: Uuid,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let s = repo::row(txn, id)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("No submission {id}.")))?;
     let sid = SubmissionId(id);
-    let log = repo::change_log_of(&txn, sid).await?;
+    let log = repo::change_log_of(txn, sid).await?;
     repo::insert_deletion_audit(
-        &txn,
+        txn,
         repo::DeletionAudit {
             row: &s,
             actor,
@@ -309,7 +335,6 @@ pub async fn delete_with_audit(
         },
     )
     .await?;
-    repo::delete(&txn, sid).await?;
-    txn.commit().await?;
+    repo::delete(txn, sid).await?;
     Ok(())
 }

@@ -373,7 +373,7 @@ async fn own_key_reads_and_updates_other_ids_are_not_found_put_is_405() {
     }
 }
 
-fn png_bytes() -> Vec<u8> {
+pub fn png_bytes() -> Vec<u8> {
     let img = image::RgbImage::from_pixel(4, 4, image::Rgb([92, 157, 37]));
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Png)
@@ -383,13 +383,30 @@ fn png_bytes() -> Vec<u8> {
 
 /// A multipart body with the given text fields (lists as JSON arrays) and an optional logo file.
 fn multipart(fields: &Value, logo: Option<&[u8]>) -> (String, Vec<u8>) {
+    let texts: Vec<(String, String)> = fields
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            (k.clone(), text)
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = texts
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    multipart_pairs(&pairs, logo)
+}
+
+/// A multipart body with the given fields (a name may repeat) and an optional PNG logo file.
+pub fn multipart_pairs(fields: &[(&str, &str)], logo: Option<&[u8]>) -> (String, Vec<u8>) {
     let boundary = "----registry-test-boundary";
     let mut body = Vec::new();
-    for (k, v) in fields.as_object().into_iter().flatten() {
-        let text = match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        };
+    for (k, text) in fields {
         body.extend_from_slice(
             format!(
                 "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{text}\r\n"

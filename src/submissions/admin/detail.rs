@@ -253,7 +253,10 @@ pub async fn status(
     let before = r.row;
     let ctx = Ctx::new(&state);
     let back = detail_path(&state, before.id);
-    if !lifecycle::set_status(&state.db, &ctx, before.id, target.code(), &staff.actor()).await? {
+    // The change, its change log and this audit row commit together or not at all.
+    let txn = crate::db::begin_write(&state.db).await?;
+    if !lifecycle::set_status_in(&txn, &ctx, before.id, target.code(), &staff.actor()).await? {
+        drop(txn);
         return flash_and_redirect(
             &state,
             &staff,
@@ -266,7 +269,7 @@ pub async fn status(
     let cleared = !target.keeps_tags()
         && (before.primary_maturity_tag.is_some() || !secondary_tags(&before).is_empty());
     audit::record(
-        &state.db,
+        &txn,
         audit::Entry {
             actor: &staff.actor(),
             action: "change",
@@ -287,6 +290,7 @@ pub async fn status(
         ctx.now(),
     )
     .await?;
+    txn.commit().await?;
     flash_and_redirect(
         &state,
         &staff,
@@ -311,8 +315,9 @@ pub async fn tags(
     let r = load(&state, &id).await?;
     let back = detail_path(&state, r.row.id);
     let ctx = Ctx::new(&state);
-    match lifecycle::set_maturity_tags(
-        &state.db,
+    let txn = crate::db::begin_write(&state.db).await?;
+    match lifecycle::set_maturity_tags_in(
+        &txn,
         &ctx,
         &[r.row.id],
         f.get("primary_maturity_tag"),
@@ -322,6 +327,7 @@ pub async fn tags(
     .await
     {
         Ok((_, changed)) if changed.is_empty() => {
+            drop(txn);
             flash_and_redirect(
                 &state,
                 &staff,
@@ -333,7 +339,7 @@ pub async fn tags(
         }
         Ok(_) => {
             audit::record(
-                &state.db,
+                &txn,
                 audit::Entry {
                     actor: &staff.actor(),
                     action: "change",
@@ -345,9 +351,11 @@ pub async fn tags(
                 ctx.now(),
             )
             .await?;
+            txn.commit().await?;
             flash_and_redirect(&state, &staff, "success", "Maturity tags saved.", &back).await
         }
         Err(AppError::BadRequest(m)) => {
+            drop(txn);
             flash_and_redirect(&state, &staff, "danger", m, &back).await
         }
         Err(e) => Err(e),
@@ -433,9 +441,11 @@ pub async fn delete(
     }
     let now = state.clock.now();
     let count = repo::change_log_of(&state.db, r.id()).await?.len();
-    // The admin trail first: it survives the row, like the domain's deletion audit.
+    // The admin trail first: it survives the row, like the domain's deletion audit; both commit with
+    // the deletion or not at all.
+    let txn = crate::db::begin_write(&state.db).await?;
     audit::record(
-        &state.db,
+        &txn,
         audit::Entry {
             actor: &staff.actor(),
             action: "delete",
@@ -449,7 +459,8 @@ pub async fn delete(
         now,
     )
     .await?;
-    service::delete_with_audit(&state.db, r.row.id, &staff.actor(), now).await?;
+    service::delete_with_audit_in(&txn, r.row.id, &staff.actor(), now).await?;
+    txn.commit().await?;
     flash_and_redirect(
         &state,
         &staff,

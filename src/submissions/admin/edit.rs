@@ -2,7 +2,7 @@
 //! fields and rules. Saving goes through `service::patch` — the same use case as the API and the public
 //! edit form — so only values that really change count, the change log is written as
 //! `admin:<user>`, an approved submission goes back to review unless every change is exempt, and the
-//! update e-mails go out. Logos are changed through the public form or the API, not here.
+//! update e-mails go out. A logo upload (multipart) uses the public forms' logo pipeline.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -83,8 +83,14 @@ pub async fn save(
     csrf.verify(Some(posted.first("csrf_token")))?;
     staff.require(Cap::EditSubmissions)?;
     let r = super::detail::load(&state, &id).await?;
-    let form::FormInput { raw, errors } = form::from_form(&posted.values);
+    let form::FormInput { raw, mut errors } = form::from_form(&posted.values);
     let parsed = SubmissionPatch::try_from(&raw);
+    // The logo goes through the same pipeline as on the public forms and the API (sniffing, size
+    // limit, SVG sanitising, re-encoding); a refusal is an error on the logo field.
+    let mut logo = register::logo_of(&state, posted.logo.clone(), &mut errors).await;
+    if logo.is_none() && posted.first("logo_remove") == "true" {
+        logo = Some(service::LogoUpdate::Remove);
+    }
     let input = match parsed {
         Ok(input) if errors.is_empty() => input,
         Ok(_) => {
@@ -124,8 +130,11 @@ pub async fn save(
         &state.config.admin_url_prefix,
         &format!("submissions/{}/", r.row.id),
     );
-    match service::patch(&ctx, r.id(), &input, None, &actor).await {
+    // The change, its change log and the audit row commit together or not at all.
+    let txn = crate::db::begin_write(&state.db).await?;
+    match service::patch_in(&txn, &ctx, r.id(), &input, logo, &actor).await {
         Ok((_, changes)) if changes.is_empty() => {
+            drop(txn);
             flash_and_redirect(
                 &state,
                 &staff,
@@ -141,7 +150,7 @@ pub async fn save(
                 .map(|c| format!("{}: '{}' → '{}'", c.label, c.old, c.new))
                 .collect();
             audit::record(
-                &state.db,
+                &txn,
                 audit::Entry {
                     actor: &actor,
                     action: "change",
@@ -153,6 +162,7 @@ pub async fn save(
                 ctx.now(),
             )
             .await?;
+            txn.commit().await?;
             let reset = changes.iter().any(|c| c.field == "status");
             let mut msg = format!("{} field(s) changed: {}", changes.len(), summary.join("; "));
             if reset {
@@ -161,6 +171,7 @@ pub async fn save(
             flash_and_redirect(&state, &staff, "success", msg, &back).await
         }
         Err(e) => {
+            drop(txn);
             let errors = register::field_errors(e)?;
             edit_form(
                 &state,

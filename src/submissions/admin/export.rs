@@ -2,10 +2,12 @@
 //! a BOM, so spreadsheet programs read the accents right; CRLF lines) and JSON in the nested shape.
 //! Internal contacts are included; the submission IP and user-agent hash never are.
 
+use axum::body::{Body, Bytes};
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use sea_orm::QuerySelect;
+use futures_util::StreamExt;
+use sea_orm::{ModelTrait, QueryFilter, QuerySelect};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
@@ -19,8 +21,8 @@ use crate::submissions::diff::secondary_tags;
 use crate::submissions::model::tag_label;
 use crate::submissions::repo::{self, SubmissionRecord};
 
-/// Rows read per query while exporting.
-const BATCH: u64 = 200;
+/// Rows read per query while exporting (the stream holds one batch at a time).
+pub const BATCH: u64 = 200;
 
 /// A JSON object whose keys keep the spec's order.
 struct Ordered(Vec<(&'static str, Value)>);
@@ -298,6 +300,110 @@ fn csv_row(
     out
 }
 
+/// The two export formats.
+#[derive(Clone, Copy, PartialEq)]
+enum Format {
+    Csv,
+    Json,
+}
+
+/// One export in progress: the selection, where the last batch ended, and how much was written.
+struct Export {
+    state: AppState,
+    q: ListQuery,
+    format: Format,
+    origin: String,
+    now: chrono::DateTime<chrono::Utc>,
+    /// The sort value and id of the last row written (`None`: nothing read yet).
+    cursor: Option<(sea_orm::Value, uuid::Uuid)>,
+    written: usize,
+    done: bool,
+}
+
+impl Export {
+    /// What comes before the first row: the BOM and the header, or the array's opening bracket.
+    fn prefix(&self) -> Vec<u8> {
+        match self.format {
+            Format::Csv => format!("\u{feff}{}\r\n", csv_header().join(",")).into_bytes(),
+            Format::Json => b"[".to_vec(),
+        }
+    }
+
+    /// What follows the last row.
+    fn suffix(&self) -> &'static [u8] {
+        match (self.format, self.written) {
+            (Format::Csv, _) => b"",
+            (Format::Json, 0) => b"]",
+            (Format::Json, _) => b"\n]",
+        }
+    }
+
+    /// The next batch of rows, encoded (the suffix added after the last one); `None` when finished.
+    /// Each batch is one keyset query after the previous batch's last row, so memory stays at one
+    /// batch whatever the selection.
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, AppError> {
+        if self.done {
+            return Ok(None);
+        }
+        let db = &self.state.db;
+        let mut sel = query::select(&self.q, self.now, self.state.config.time_zone);
+        if let Some((value, id)) = self.cursor.clone() {
+            sel = sel.filter(query::after(&self.q, value, id));
+        }
+        let rows = sel.limit(BATCH).all(db).await?;
+        let (col, _) = query::order(&self.q);
+        self.cursor = rows
+            .last()
+            .map(|r| (r.get(col), r.id))
+            .or(self.cursor.take());
+        let mut out = Vec::new();
+        let last_batch = (rows.len() as u64) < BATCH;
+        for r in repo::with_links(db, rows).await? {
+            let b = match crate::biotools::repo::record_of(db, r.row.id).await? {
+                Some(rec) => {
+                    let f = crate::biotools::repo::functions_of(db, rec.id).await?;
+                    Some((rec, f))
+                }
+                None => None,
+            };
+            match self.format {
+                Format::Json => {
+                    out.extend_from_slice(if self.written == 0 { b"\n" } else { b",\n" });
+                    out.extend(json_object(&json_row(&r, b.as_ref(), &self.origin))?);
+                }
+                Format::Csv => {
+                    let cells = csv_row(&r, b.as_ref(), &self.origin);
+                    let line: Vec<String> = cells.iter().map(|(_, v)| csv_field(v)).collect();
+                    out.extend_from_slice(line.join(",").as_bytes());
+                    out.extend_from_slice(b"\r\n");
+                }
+            }
+            self.written += 1;
+        }
+        if last_batch {
+            self.done = true;
+            out.extend_from_slice(self.suffix());
+        }
+        Ok(Some(out))
+    }
+}
+
+/// One object as an element of the 2-space-indented array (JSON strings hold no raw line breaks, so
+/// indenting every line is exact).
+fn json_object(o: &Ordered) -> Result<Vec<u8>, AppError> {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"  ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    o.serialize(&mut ser).map_err(AppError::internal)?;
+    let text = String::from_utf8(buf).map_err(AppError::internal)?;
+    let lines: Vec<String> = text.lines().map(|l| format!("  {l}")).collect();
+    Ok(lines.join("\n").into_bytes())
+}
+
+/// The export of the list's selection, streamed: the first batch is read before the answer starts
+/// (so an early failure is a plain error page); after that, a database error ends the stream with an
+/// error — the connection is cut before the end of the body, so no client takes a partial file for a
+/// complete one.
 pub async fn export(
     State(state): State<AppState>,
     staff: Staff,
@@ -306,72 +412,41 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     staff.require(Cap::ViewSubmissions)?;
     let q = ListQuery::parse(raw.as_deref());
-    let format = q.get("format").unwrap_or("csv").to_string();
-    if format != "csv" && format != "json" {
-        return Err(AppError::BadRequest("format must be csv or json.".into()));
-    }
+    let format = match q.get("format").unwrap_or("csv") {
+        "csv" => Format::Csv,
+        "json" => Format::Json,
+        _ => return Err(AppError::BadRequest("format must be csv or json.".into())),
+    };
     let origin = crate::web::client::origin(&state.config, &parts);
     let now = state.clock.now();
-    let tz = state.config.time_zone;
-    let mut csv = String::from("\u{feff}");
-    let mut objects: Vec<Ordered> = Vec::new();
-    let mut offset = 0;
-    loop {
-        let rows = query::select(&q, now, tz)
-            .offset(offset)
-            .limit(BATCH)
-            .all(&state.db)
-            .await?;
-        if rows.is_empty() {
-            break;
-        }
-        offset += rows.len() as u64;
-        for r in repo::with_links(&state.db, rows).await? {
-            let record = crate::biotools::repo::record_of(&state.db, r.row.id).await?;
-            let b = match record {
-                Some(rec) => {
-                    let f = crate::biotools::repo::functions_of(&state.db, rec.id).await?;
-                    Some((rec, f))
-                }
-                None => None,
-            };
-            if format == "json" {
-                objects.push(json_row(&r, b.as_ref(), &origin));
-            } else {
-                let cells = csv_row(&r, b.as_ref(), &origin);
-                if csv.len() == 3 {
-                    csv.push_str(&cells.iter().map(|(k, _)| *k).collect::<Vec<_>>().join(","));
-                    csv.push_str("\r\n");
-                }
-                csv.push_str(
-                    &cells
-                        .iter()
-                        .map(|(_, v)| csv_field(v))
-                        .collect::<Vec<_>>()
-                        .join(","),
-                );
-                csv.push_str("\r\n");
+    let mut ex = Export {
+        state,
+        q,
+        format,
+        origin,
+        now,
+        cursor: None,
+        written: 0,
+        done: false,
+    };
+    let mut first = ex.prefix();
+    first.extend(ex.next_chunk().await?.unwrap_or_default());
+    let rest = futures_util::stream::try_unfold(ex, |mut ex| async move {
+        match ex.next_chunk().await {
+            Ok(Some(chunk)) => Ok(Some((Bytes::from(chunk), ex))),
+            Ok(None) => Ok(None),
+            Err(e) => {
+                tracing::error!(error = %e, rows = ex.written, "export stopped by an error");
+                Err(std::io::Error::other("the export stopped: database error"))
             }
         }
-    }
-    let (body, ctype, name) = if format == "json" {
-        let mut buf = Vec::new();
-        let fmt = serde_json::ser::PrettyFormatter::with_indent(b"  ");
-        let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
-        objects.serialize(&mut ser).map_err(AppError::internal)?;
-        (buf, "application/json", "submissions.json")
-    } else {
-        if csv.len() == 3 {
-            csv.push_str(&csv_header().join(","));
-            csv.push_str("\r\n");
-        }
-        (
-            csv.into_bytes(),
-            "text/csv; charset=utf-8",
-            "submissions.csv",
-        )
+    });
+    let body = futures_util::stream::once(async move { Ok(Bytes::from(first)) }).chain(rest);
+    let (ctype, name) = match format {
+        Format::Json => ("application/json", "submissions.json"),
+        Format::Csv => ("text/csv; charset=utf-8", "submissions.csv"),
     };
-    let mut resp = body.into_response();
+    let mut resp = Body::from_stream(body).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {

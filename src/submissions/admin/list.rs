@@ -225,10 +225,14 @@ pub async fn list(
         ("Submitted at", Some("submitted_at")),
         ("API keys", None),
     ];
+    let mut side = sidebar(&q, filters(&state).await?);
+    for (key, counts) in super::facets::counts(&state.db, &q, now, tz).await? {
+        side.set_counts(key, &counts);
+    }
     let ctx = context! {
         rows => rows,
         headers => headers(&q, &cols),
-        sidebar => sidebar(&q, filters(&state).await?),
+        sidebar => side,
         pager => pager,
         search => q.search(),
         hidden => FILTER_KEYS.iter().chain(["o"].iter())
@@ -351,10 +355,12 @@ pub async fn bulk(
     let mut changed = 0usize;
     let mut cleared = 0usize;
     for id in &ids {
-        let Some(before) = repo::row(&state.db, *id).await? else {
+        // Each row's change, change log and audit row commit together or not at all.
+        let txn = crate::db::begin_write(&state.db).await?;
+        let Some(before) = repo::row(&txn, *id).await? else {
             continue;
         };
-        if !crate::submissions::lifecycle::set_status(&state.db, &ctx, *id, target.code(), &actor)
+        if !crate::submissions::lifecycle::set_status_in(&txn, &ctx, *id, target.code(), &actor)
             .await?
         {
             continue;
@@ -376,7 +382,7 @@ pub async fn bulk(
             }
         );
         audit::record(
-            &state.db,
+            &txn,
             audit::Entry {
                 actor: &actor,
                 action: "change",
@@ -388,6 +394,7 @@ pub async fn bulk(
             ctx.now(),
         )
         .await?;
+        txn.commit().await?;
     }
     let mut msg = format!("{changed} submission(s) marked as {label}.");
     if cleared > 0 {
@@ -444,8 +451,10 @@ async fn assign_tags(
         );
     }
     let ctx = Ctx::new(state);
-    let result = crate::submissions::lifecycle::set_maturity_tags(
-        &state.db,
+    // The tags, their change log and the audit rows commit together or not at all.
+    let txn = crate::db::begin_write(&state.db).await?;
+    let result = crate::submissions::lifecycle::set_maturity_tags_in(
+        &txn,
         &ctx,
         ids,
         f.get("primary_maturity_tag"),
@@ -456,12 +465,12 @@ async fn assign_tags(
     match result {
         Ok((n, changed)) => {
             for id in &changed {
-                let name = repo::row(&state.db, *id)
+                let name = repo::row(&txn, *id)
                     .await?
                     .map(|r| r.service_name)
                     .unwrap_or_default();
                 audit::record(
-                    &state.db,
+                    &txn,
                     audit::Entry {
                         actor: &staff.actor(),
                         action: "change",
@@ -474,6 +483,7 @@ async fn assign_tags(
                 )
                 .await?;
             }
+            txn.commit().await?;
             let skipped = ids.len() - n;
             let mut msg = format!("Maturity tags assigned to {n} approved submission(s).");
             if skipped > 0 {
@@ -483,7 +493,10 @@ async fn assign_tags(
             }
             flash_and_redirect(state, staff, "success", msg, back).await
         }
-        Err(AppError::BadRequest(m)) => flash_and_redirect(state, staff, "danger", m, back).await,
+        Err(AppError::BadRequest(m)) => {
+            drop(txn);
+            flash_and_redirect(state, staff, "danger", m, back).await
+        }
         Err(e) => Err(e),
     }
 }

@@ -6,7 +6,9 @@
 mod dashboard;
 mod detail;
 mod edit;
+mod entries;
 mod export;
+mod facets;
 mod keys;
 mod list;
 pub mod query;
@@ -22,6 +24,9 @@ pub const PER_PAGE: u64 = 30;
 
 /// The audit trail's object type for submissions.
 pub const AUDIT_TYPE: &str = "submission";
+
+/// Rows per batch of a streamed export (tests use it to build a selection bigger than one batch).
+pub const EXPORT_BATCH: u64 = export::BATCH;
 
 /// The CSV export's columns, in order (for tests and documentation).
 pub fn export_columns() -> Vec<&'static str> {
@@ -51,7 +56,9 @@ pub fn section(prefix: &str) -> Section {
             get(detail::delete_page).post(detail::delete),
         )
         .route(&p("changelog/"), get(records::change_log))
+        .route(&p("changelog/{id}/"), get(entries::change_log_entry))
         .route(&p("deletion-audits/"), get(records::deletion_audits))
+        .route(&p("deletion-audits/{id}/"), get(entries::deletion_audit))
         .route(&p("keys/"), get(records::keys))
         .route(&p("keys/revoke/"), post(records::revoke_key));
     Section {

@@ -210,17 +210,40 @@ pub fn select(q: &ListQuery, now: DateTime<Utc>, tz: chrono_tz::Tz) -> Select<su
     for t in terms(q.search()) {
         s = s.filter(term_condition(&t));
     }
+    s = match order(q) {
+        (c, true) => s.order_by_desc(c),
+        (c, false) => s.order_by_asc(c),
+    };
+    // A stable tie-break, so pages never repeat or skip a row.
+    s.order_by_asc(sub::Column::Id)
+}
+
+/// The sort column of `q` and whether it is descending (default: newest submitted first); the id,
+/// ascending, always breaks ties.
+pub fn order(q: &ListQuery) -> (sub::Column, bool) {
     let order = q.get("o").unwrap_or("-submitted_at");
     let (key, desc) = match order.strip_prefix('-') {
         Some(k) => (k, true),
         None => (order, false),
     };
-    let col = SORTS.iter().find(|(k, _)| *k == key).map(|(_, c)| *c);
-    s = match (col, desc) {
-        (Some(c), true) => s.order_by_desc(c),
-        (Some(c), false) => s.order_by_asc(c),
-        (None, _) => s.order_by_desc(sub::Column::SubmittedAt),
+    match SORTS.iter().find(|(k, _)| *k == key) {
+        Some((_, c)) => (*c, desc),
+        None => (sub::Column::SubmittedAt, true),
+    }
+}
+
+/// The rows after `(value, id)` in the order of [`order`] — the keyset condition that reads a long
+/// selection batch by batch without an offset (rows added or removed meanwhile shift nothing).
+pub fn after(q: &ListQuery, value: sea_orm::Value, id: Uuid) -> Condition {
+    let (col, desc) = order(q);
+    let beyond = if desc {
+        col.lt(value.clone())
+    } else {
+        col.gt(value.clone())
     };
-    // A stable tie-break, so pages never repeat or skip a row.
-    s.order_by_asc(sub::Column::Id)
+    Condition::any().add(beyond).add(
+        Condition::all()
+            .add(col.eq(value))
+            .add(sub::Column::Id.gt(id)),
+    )
 }

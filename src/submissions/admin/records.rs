@@ -94,7 +94,10 @@ pub async fn change_log(
                     ),
                 ),
                 Cell::text(l.changed_by),
-                Cell::text(fmt(&state, l.changed_at)),
+                Cell::link(
+                    fmt(&state, l.changed_at),
+                    path(&prefix, &format!("changelog/{}/", l.id)),
+                ),
                 Cell::text(fields.join("; ")),
             ]
         })
@@ -170,7 +173,13 @@ pub async fn deletion_audits(
             .into_iter()
             .map(|d| {
                 vec![
-                    Cell::text(d.service_name),
+                    Cell::link(
+                        d.service_name,
+                        path(
+                            &state.config.admin_url_prefix,
+                            &format!("deletion-audits/{}/", d.id),
+                        ),
+                    ),
                     Cell::text(d.status),
                     Cell::text(format!(
                         "{}, {} — {}",

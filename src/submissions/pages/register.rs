@@ -129,8 +129,9 @@ pub fn field_errors(e: AppError) -> Result<FieldErrors, AppError> {
     }
 }
 
-/// Sniffs, checks and re-encodes an uploaded logo; a refusal is an error on the logo field.
-async fn logo_of(
+/// Sniffs, checks and re-encodes an uploaded logo; a refusal is an error on the logo field (the
+/// public forms and the admin edit form share it).
+pub(crate) async fn logo_of(
     state: &AppState,
     bytes: Option<Vec<u8>>,
     errors: &mut FieldErrors,

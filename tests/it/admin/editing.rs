@@ -8,6 +8,21 @@ use axum::http::StatusCode;
 use sea_orm::Set;
 use service_registry::auth::roles::EDITOR;
 
+/// The edit form's values as stored (what an unchanged form posts back).
+async fn form_values(
+    app: &crate::support::TestApp,
+    id: uuid::Uuid,
+) -> service_registry::submissions::form::FormValues {
+    let record = service_registry::submissions::repo::load(
+        &app.state.db,
+        service_registry::submissions::model::SubmissionId(id),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    service_registry::submissions::form::to_form(&record)
+}
+
 #[tokio::test]
 async fn exports_have_the_spec_columns_and_no_internal_request_data() {
     let (app, _) = app_with(|_| {}).await;
@@ -79,14 +94,7 @@ async fn an_admin_edit_goes_through_the_domain_with_reset_log_mail_and_audit() {
     let page = c.get(&app, &path).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text().contains("name=\"service_name\""));
-    let record = service_registry::submissions::repo::load(
-        &app.state.db,
-        service_registry::submissions::model::SubmissionId(id),
-    )
-    .await
-    .unwrap()
-    .unwrap();
-    let values = service_registry::submissions::form::to_form(&record);
+    let values = form_values(&app, id).await;
     let mut pairs: Vec<(&str, &str)> = Vec::new();
     for (k, vs) in &values {
         if k == "service_name" {
@@ -143,4 +151,62 @@ async fn an_admin_edit_goes_through_the_domain_with_reset_log_mail_and_audit() {
         v.post(&app, &path, &pairs).await.status,
         StatusCode::FORBIDDEN
     );
+}
+
+#[tokio::test]
+async fn the_admin_edit_form_takes_a_logo_through_the_shared_logo_pipeline() {
+    use axum::body::Body;
+    use axum::http::Request;
+    let (app, _) = app_with(|_| {}).await;
+    staff(&app, "ed", Some(EDITOR)).await;
+    let c = login(&app, "ed").await;
+    let (id, _) = crate::submissions_api::register(&app).await;
+    let id = uuid::Uuid::parse_str(&id).unwrap();
+    let path = format!("{P}submissions/{id}/edit/");
+    assert!(
+        c.get(&app, &path)
+            .await
+            .text()
+            .contains("enctype=\"multipart/form-data\"")
+    );
+    let values = form_values(&app, id).await;
+    let mut pairs: Vec<(&str, &str)> = vec![("csrf_token", c.csrf.as_str())];
+    for (k, vs) in &values {
+        for v in vs {
+            pairs.push((k.as_str(), v.as_str()));
+        }
+    }
+    let post = |logo: Vec<u8>| {
+        let (ct, body) = crate::submissions_api::multipart_pairs(&pairs, Some(&logo));
+        Request::post(&path)
+            .header("cookie", c.cookies())
+            .header("content-type", ct)
+            .body(Body::from(body))
+            .unwrap()
+    };
+
+    // Not an image: the form comes back with the pipeline's message on the logo field.
+    let r = c
+        .send(&app, post(b"<html>not a logo</html>".to_vec()))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let text = r.text();
+    assert!(text.contains("id=\"err-logo\"") && text.contains("invalid-feedback d-block"));
+    assert!(row(&app, id).await.logo.is_none() && logs(&app, id).await.is_empty());
+
+    let r = c
+        .send(&app, post(crate::submissions_api::png_bytes()))
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text());
+    let stored = row(&app, id).await.logo.expect("a stored logo");
+    assert!(
+        stored.starts_with("logos/") && stored.ends_with(".png"),
+        "{stored}"
+    );
+    assert!(app.state.config.media_root.join(&stored).is_file());
+    let l = logs(&app, id).await;
+    assert_eq!(l.len(), 1);
+    assert!(l[0].changes.to_string().contains("\"logo\""));
+    assert_eq!(l[0].changed_by, "admin:ed");
+    assert!(!audit_of(&app, id).await.is_empty());
 }

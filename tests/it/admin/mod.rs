@@ -3,8 +3,11 @@
 //! deletion, exports. Helpers here sign users in and send forms with a valid CSRF pair.
 
 mod access;
+mod atomic;
 mod editing;
+mod exports;
 mod login;
+mod records_pages;
 mod screens;
 mod submissions;
 
