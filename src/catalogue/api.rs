@@ -6,7 +6,6 @@ use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-use std::sync::Arc;
 use utoipa::openapi::schema::Schema;
 use utoipa::{IntoParams, OpenApi};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -159,9 +158,8 @@ pub async fn list(State(state): State<AppState>, parts: Parts) -> AppResult<Resp
     let key = format!("api {base}?{}", parts.uri.query().unwrap_or_default());
     let version = crate::db::write_version(&state.db).await?;
     let cache = state.catalogue_cache.clone();
-    let body = match cache.get(version, &key) {
-        Some(hit) => hit,
-        None => {
+    let body = cache
+        .get_or_render(version, key, || async {
             let listing = service::list(&state.db, &q, pq.size).await?;
             let req = pq.resolve(listing.total)?;
             let results: Vec<ServiceView> = listing
@@ -170,16 +168,14 @@ pub async fn list(State(state): State<AppState>, parts: Parts) -> AppResult<Resp
                 .map(ServiceView::from_record)
                 .collect();
             let page = req.wrap(listing.total, results, &base, &pairs);
-            let fresh = Arc::new(Cached {
+            Ok::<_, AppError>(Cached {
                 body: serde_json::to_string(&page).map_err(AppError::internal)?,
                 hash: String::new(),
                 last_modified: listing.last_modified,
                 push_url: String::new(),
-            });
-            cache.put(version, key, fresh.clone());
-            fresh
-        }
-    };
+            })
+        })
+        .await?;
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
         body.body.clone(),

@@ -44,6 +44,9 @@ pub struct PageCache {
     placeholder: String,
     max_bytes: usize,
     inner: Mutex<Inner>,
+    /// One render at a time per key: requests that miss together wait for the first one's page
+    /// instead of all rendering it (after a write, every reader misses at once).
+    renders: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for PageCache {
@@ -59,7 +62,49 @@ impl PageCache {
             placeholder: uuid::Uuid::new_v4().simple().to_string(),
             max_bytes,
             inner: Mutex::new(Inner::default()),
+            renders: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The entry of `key` at `version`, rendered by `render` when missing — by one request only:
+    /// the others asking for the same key meanwhile wait and get its result.
+    pub async fn get_or_render<F, Fut, E>(
+        &self,
+        version: i64,
+        key: String,
+        render: F,
+    ) -> Result<Arc<Cached>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<Cached, E>>,
+    {
+        if let Some(hit) = self.get(version, &key) {
+            return Ok(hit);
+        }
+        let turn = {
+            let mut renders = self.renders.lock().unwrap_or_else(|p| p.into_inner());
+            renders.entry(key.clone()).or_default().clone()
+        };
+        let guard = turn.lock().await;
+        let result = match self.get(version, &key) {
+            Some(hit) => Ok(hit),
+            None => match render().await {
+                Ok(page) => {
+                    let page = Arc::new(page);
+                    self.put(version, key.clone(), page.clone());
+                    Ok(page)
+                }
+                Err(e) => Err(e),
+            },
+        };
+        drop(guard);
+        // The last one out removes the key's turn (the map holds one reference, `turn` another).
+        let mut renders = self.renders.lock().unwrap_or_else(|p| p.into_inner());
+        if renders.get(&key).is_some_and(|t| Arc::strong_count(t) <= 2) {
+            renders.remove(&key);
+        }
+        drop(turn);
+        result
     }
 
     /// What pages are rendered with instead of a nonce.
@@ -144,6 +189,43 @@ mod tests {
         assert!(c.get(1, "a").is_none() && c.len() == 1);
         c.put(1, "a".into(), page("stale"));
         assert!(c.get(2, "a").is_none(), "an overtaken render is not kept");
+    }
+
+    #[tokio::test]
+    async fn requests_that_miss_together_render_once() {
+        let c = Arc::new(PageCache::new(1024));
+        let renders = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..8)
+            .map(|_| {
+                let (c, renders) = (c.clone(), renders.clone());
+                tokio::spawn(async move {
+                    c.get_or_render(3, "k".into(), || async {
+                        renders.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                        Ok::<_, ()>(Cached {
+                            body: "page".into(),
+                            hash: String::new(),
+                            last_modified: None,
+                            push_url: String::new(),
+                        })
+                    })
+                    .await
+                })
+            })
+            .collect();
+        for t in tasks {
+            assert_eq!(t.await.expect("task").expect("page").body, "page");
+        }
+        assert_eq!(renders.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert!(
+            c.renders.lock().expect("lock").is_empty(),
+            "turns are cleaned up"
+        );
+        // A failed render is not kept, and the next request tries again.
+        let e = c
+            .get_or_render(4, "x".into(), || async { Err::<Cached, _>("boom") })
+            .await;
+        assert!(e.is_err() && c.get(4, "x").is_none());
     }
 
     #[test]

@@ -7,7 +7,6 @@ use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
 use minijinja::context;
 use serde::Serialize;
-use std::sync::Arc;
 
 use super::cache::Cached;
 use super::http::Conditional;
@@ -94,15 +93,11 @@ pub(super) async fn index(
     // Read before the data (see `cache`).
     let version = crate::db::write_version(&state.db).await?;
     let cache = state.catalogue_cache.clone();
-    let cached = match cache.get(version, &key) {
-        Some(hit) => hit,
-        None => {
-            let fresh =
-                Arc::new(render_listing(&state, q, partial, &page, cache.placeholder()).await?);
-            cache.put(version, key, fresh.clone());
-            fresh
-        }
-    };
+    let cached = cache
+        .get_or_render(version, key, || {
+            render_listing(&state, q, partial, &page, cache.placeholder())
+        })
+        .await?;
     let body = cached.body.replace(cache.placeholder(), &page.csp_nonce);
     let mut extra = HeaderMap::new();
     if partial && let Ok(v) = HeaderValue::from_str(&cached.push_url) {
