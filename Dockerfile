@@ -32,11 +32,16 @@ RUN touch src/main.rs src/lib.rs \
 # ---------------------------------------------------------------- runtime stage
 FROM debian:12.12-slim AS runtime
 # ca-certificates: for tools run in the container (the binary itself carries its TLS roots).
+# postgresql-client-17 from the PostgreSQL project's apt repository (its signing key ships in Debian's
+# postgresql-common): `service-registry backup` on PostgreSQL runs pg_dump, which must be of the
+# server's major version or newer — 17 dumps the compose files' PostgreSQL 16 and every older server.
 # DL3008: versions are not pinned because Debian replaces them on every point release; the base image
 # tag pins the release.
 # hadolint ignore=DL3008
 RUN apt-get update \
- && apt-get install -y --no-install-recommends ca-certificates \
+ && apt-get install -y --no-install-recommends ca-certificates postgresql-common \
+ && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+ && apt-get install -y --no-install-recommends postgresql-client-17 \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 registry \
  && useradd --system --uid 10001 --gid registry --home-dir /app --shell /usr/sbin/nologin registry \

@@ -38,7 +38,12 @@ export async function openPage(browser, { allow = [] } = {}) {
     }
   });
   page.on('requestfailed', (r) => {
-    if (r.url().startsWith(BASE_URL)) page.problems.push(`request failed: ${r.url()}`);
+    if (!r.url().startsWith(BASE_URL)) return;
+    const error = r.failure()?.errorText;
+    // Chromium fetches the favicon again on history navigation (back/forward over pushed URLs) and
+    // cancels that fetch itself when the next navigation comes quickly: not a failure of the server.
+    if (error === 'net::ERR_ABORTED' && /\/static\/img\/favicon\.[0-9a-f]+\.svg$/.test(r.url())) return;
+    page.problems.push(`request failed: ${r.url()} (${error}) on ${page.url()}`);
   });
   return page;
 }

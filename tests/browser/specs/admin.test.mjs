@@ -120,7 +120,8 @@ test('3. the list is filtered to "submitted" without a page load and keeps a sha
   // Mark the document: an HTMX swap keeps it, a full load would not.
   await page.evaluate(() => { window.__noReload = true; });
   const status = page.locator('details.filter-section[data-field="status__exact"]');
-  await status.getByRole('link', { name: 'Submitted', exact: true }).click();
+  // The option's accessible name carries its facet count, e.g. "Submitted (1)".
+  await status.getByRole('link', { name: /^Submitted \(\d+\)$/ }).click();
   await page.waitForURL(/status__exact=submitted/);
   await page.locator('.active-filters-block').waitFor();
   assert.ok(await page.evaluate(() => window.__noReload === true), 'the list was swapped in by HTMX');
