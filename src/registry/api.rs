@@ -9,7 +9,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use utoipa::{IntoParams, OpenApi};
@@ -98,17 +100,17 @@ pub(super) fn parse_uuid(id: &str, what: &str) -> AppResult<Uuid> {
 
 // ---------------------------------------------------------------------------------------- categories
 
-async fn find_category(state: &AppState, id: &str) -> AppResult<cat::Model> {
+async fn find_category<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<cat::Model> {
     let not_found = || AppError::NotFound("No service category matches the given query.".into());
     let id: i64 = id.parse().map_err(|_| not_found())?;
     cat::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(not_found)
 }
 
-pub(crate) async fn save_category(
-    state: &AppState,
+pub(crate) async fn save_category<C: ConnectionTrait>(
+    db: &C,
     existing: Option<cat::Model>,
     body: CategoryWrite,
     replace: bool,
@@ -133,13 +135,9 @@ pub(crate) async fn save_category(
     const DUPLICATE: &str = "A service category with this name already exists.";
     if errors.is_empty() {
         let lower = input.name.to_lowercase();
-        let taken = cat::Entity::find()
-            .all(&state.db)
-            .await?
-            .into_iter()
-            .any(|c| {
-                c.name.to_lowercase() == lower && Some(c.id) != existing.as_ref().map(|e| e.id)
-            });
+        let taken = cat::Entity::find().all(db).await?.into_iter().any(|c| {
+            c.name.to_lowercase() == lower && Some(c.id) != existing.as_ref().map(|e| e.id)
+        });
         if taken {
             errors.push(("name", DUPLICATE.into()));
         }
@@ -153,9 +151,9 @@ pub(crate) async fn save_category(
     am.name = Set(input.name);
     am.is_active = Set(input.is_active);
     let saved = if is_new {
-        am.insert(&state.db).await
+        am.insert(db).await
     } else {
-        am.update(&state.db).await
+        am.update(db).await
     };
     saved.map_err(|e| unique_violation(e, "name", DUPLICATE))
 }
@@ -185,7 +183,9 @@ pub async fn create_category(
     ApiJson(body): ApiJson<CategoryWrite>,
 ) -> AppResult<(StatusCode, Json<CategoryOut>)> {
     principal.require_admin_full()?;
-    let row = save_category(&state, None, body, true).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = save_category(&txn, None, body, true).await?;
+    txn.commit().await?;
     tracing::info!(id = row.id, actor = %principal.actor(), "ServiceCategory created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
 });
@@ -197,7 +197,7 @@ pub async fn get_category(
     Path(id): Path<String>,
 ) -> AppResult<Json<CategoryOut>> {
     principal.require_admin()?;
-    Ok(Json(find_category(&state, &id).await?.into()))
+    Ok(Json(find_category(&state.db, &id).await?.into()))
 });
 
 async fn update_category(
@@ -208,8 +208,10 @@ async fn update_category(
     replace: bool,
 ) -> AppResult<Json<CategoryOut>> {
     principal.require_admin_full()?;
-    let row = find_category(&state, &id).await?;
-    let row = save_category(&state, Some(row), body, replace).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find_category(&txn, &id).await?;
+    let row = save_category(&txn, Some(row), body, replace).await?;
+    txn.commit().await?;
     tracing::info!(id = row.id, actor = %principal.actor(), "ServiceCategory updated via API");
     Ok(Json(row.into()))
 }
@@ -241,27 +243,29 @@ pub async fn delete_category(
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     principal.require_admin_full()?;
-    let row = find_category(&state, &id).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find_category(&txn, &id).await?;
     let row_id = row.id;
     let mut am: cat::ActiveModel = row.into();
     am.is_active = Set(false);
-    am.update(&state.db).await?;
+    am.update(&txn).await?;
+    txn.commit().await?;
     tracing::info!(id = row_id, actor = %principal.actor(), "ServiceCategory deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
 });
 
 // ------------------------------------------------------------------------------------ service centres
 
-async fn find_center(state: &AppState, id: &str) -> AppResult<center::Model> {
+async fn find_center<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<center::Model> {
     let id = parse_uuid(id, "service center")?;
     center::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(db)
         .await?
         .ok_or_else(|| AppError::NotFound("No service center matches the given query.".into()))
 }
 
-pub(crate) async fn save_center(
-    state: &AppState,
+pub(crate) async fn save_center<C: ConnectionTrait>(
+    db: &C,
     existing: Option<center::Model>,
     body: ServiceCenterWrite,
     replace: bool,
@@ -308,9 +312,9 @@ pub(crate) async fn save_center(
     am.website = Set(input.website);
     am.is_active = Set(input.is_active);
     let saved = if is_new {
-        am.insert(&state.db).await?
+        am.insert(db).await?
     } else {
-        am.update(&state.db).await?
+        am.update(db).await?
     };
     Ok(saved)
 }
@@ -340,7 +344,9 @@ pub async fn create_center(
     ApiJson(body): ApiJson<ServiceCenterWrite>,
 ) -> AppResult<(StatusCode, Json<ServiceCenterOut>)> {
     principal.require_admin_full()?;
-    let row = save_center(&state, None, body, true).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = save_center(&txn, None, body, true).await?;
+    txn.commit().await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "ServiceCenter created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
 });
@@ -352,7 +358,7 @@ pub async fn get_center(
     Path(id): Path<String>,
 ) -> AppResult<Json<ServiceCenterOut>> {
     principal.require_admin()?;
-    Ok(Json(find_center(&state, &id).await?.into()))
+    Ok(Json(find_center(&state.db, &id).await?.into()))
 });
 
 async fn update_center(
@@ -363,8 +369,10 @@ async fn update_center(
     replace: bool,
 ) -> AppResult<Json<ServiceCenterOut>> {
     principal.require_admin_full()?;
-    let row = find_center(&state, &id).await?;
-    let row = save_center(&state, Some(row), body, replace).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find_center(&txn, &id).await?;
+    let row = save_center(&txn, Some(row), body, replace).await?;
+    txn.commit().await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "ServiceCenter updated via API");
     Ok(Json(row.into()))
 }
@@ -396,11 +404,13 @@ pub async fn delete_center(
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     principal.require_admin_full()?;
-    let row = find_center(&state, &id).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find_center(&txn, &id).await?;
     let row_id = row.id;
     let mut am: center::ActiveModel = row.into();
     am.is_active = Set(false);
-    am.update(&state.db).await?;
+    am.update(&txn).await?;
+    txn.commit().await?;
     tracing::info!(id = %row_id, actor = %principal.actor(), "ServiceCenter deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
 });

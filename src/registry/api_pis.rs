@@ -4,7 +4,9 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -21,18 +23,15 @@ use crate::api::json::ApiJson;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 
-async fn find(state: &AppState, id: &str) -> AppResult<pi::Model> {
+async fn find<C: ConnectionTrait>(db: &C, id: &str) -> AppResult<pi::Model> {
     let id = parse_uuid(id, "principal investigator")?;
-    pi::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| {
-            AppError::NotFound("No principal investigator matches the given query.".into())
-        })
+    pi::Entity::find_by_id(id).one(db).await?.ok_or_else(|| {
+        AppError::NotFound("No principal investigator matches the given query.".into())
+    })
 }
 
-pub(crate) async fn save(
-    state: &AppState,
+pub(crate) async fn save<C: ConnectionTrait>(
+    db: &C,
     existing: Option<pi::Model>,
     body: PiWrite,
     replace: bool,
@@ -100,9 +99,9 @@ pub(crate) async fn save(
     am.is_active = Set(input.is_active);
     am.is_associated_partner = Set(input.is_associated_partner);
     let saved = if is_new {
-        am.insert(&state.db).await?
+        am.insert(db).await?
     } else {
-        am.update(&state.db).await?
+        am.update(db).await?
     };
     Ok(saved)
 }
@@ -133,7 +132,9 @@ pub async fn create_pi(
     ApiJson(body): ApiJson<PiWrite>,
 ) -> AppResult<(StatusCode, Json<PiOut>)> {
     principal.require_admin_full()?;
-    let row = save(&state, None, body, true).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = save(&txn, None, body, true).await?;
+    txn.commit().await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "PrincipalInvestigator created via API");
     Ok((StatusCode::CREATED, Json(row.into())))
 });
@@ -145,7 +146,7 @@ pub async fn get_pi(
     Path(id): Path<String>,
 ) -> AppResult<Json<PiOut>> {
     principal.require_admin()?;
-    Ok(Json(find(&state, &id).await?.into()))
+    Ok(Json(find(&state.db, &id).await?.into()))
 });
 
 async fn update(
@@ -156,8 +157,10 @@ async fn update(
     replace: bool,
 ) -> AppResult<Json<PiOut>> {
     principal.require_admin_full()?;
-    let row = find(&state, &id).await?;
-    let row = save(&state, Some(row), body, replace).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find(&txn, &id).await?;
+    let row = save(&txn, Some(row), body, replace).await?;
+    txn.commit().await?;
     tracing::info!(id = %row.id, actor = %principal.actor(), "PrincipalInvestigator updated via API");
     Ok(Json(row.into()))
 }
@@ -189,11 +192,13 @@ pub async fn delete_pi(
     Path(id): Path<String>,
 ) -> AppResult<StatusCode> {
     principal.require_admin_full()?;
-    let row = find(&state, &id).await?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let row = find(&txn, &id).await?;
     let row_id = row.id;
     let mut am: pi::ActiveModel = row.into();
     am.is_active = Set(false);
-    am.update(&state.db).await?;
+    am.update(&txn).await?;
+    txn.commit().await?;
     tracing::info!(id = %row_id, actor = %principal.actor(), "PrincipalInvestigator deactivated (soft-delete) via API");
     Ok(StatusCode::NO_CONTENT)
 });

@@ -1,7 +1,7 @@
 //! The reference-data screens' data: the three kinds, their rows and usage counts, and saving through
 //! the API's rules.
 
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 
 use super::super::api_types::{CategoryWrite, PiWrite, ServiceCenterWrite};
 use super::super::entity::{
@@ -184,9 +184,10 @@ pub(super) async fn rows(state: &AppState, kind: Kind) -> Result<Vec<Row>, AppEr
     })
 }
 
-/// Saves through the API's rules (sanitising, lengths, uniqueness, https, ORCID check digit).
-pub(super) async fn save(
-    state: &AppState,
+/// Saves through the API's rules (sanitising, lengths, uniqueness, https, ORCID check digit), in the
+/// caller's write transaction (which also holds the audit row).
+pub(super) async fn save<C: ConnectionTrait>(
+    db: &C,
     kind: Kind,
     id: Option<&str>,
     f: &Fields,
@@ -199,7 +200,7 @@ pub(super) async fn save(
             let existing = match id {
                 Some(i) => Some(
                     cat::Entity::find_by_id(i.parse::<i64>().map_err(|_| not_found())?)
-                        .one(&state.db)
+                        .one(db)
                         .await?
                         .ok_or_else(not_found)?,
                 ),
@@ -209,14 +210,14 @@ pub(super) async fn save(
                 name: text("name"),
                 is_active: flag("is_active"),
             };
-            let c = super::super::api::save_category(state, existing, body, true).await?;
+            let c = super::super::api::save_category(db, existing, body, true).await?;
             (c.id.to_string(), c.name)
         }
         Kind::Center => {
             let existing = match id {
                 Some(i) => Some(
                     center::Entity::find_by_id(uuid::Uuid::parse_str(i).map_err(|_| not_found())?)
-                        .one(&state.db)
+                        .one(db)
                         .await?
                         .ok_or_else(not_found)?,
                 ),
@@ -228,7 +229,7 @@ pub(super) async fn save(
                 website: text("website"),
                 is_active: flag("is_active"),
             };
-            let c = super::super::api::save_center(state, existing, body, true).await?;
+            let c = super::super::api::save_center(db, existing, body, true).await?;
             (
                 c.id.to_string(),
                 format!("{} — {}", c.short_name, c.full_name),
@@ -238,7 +239,7 @@ pub(super) async fn save(
             let existing = match id {
                 Some(i) => Some(
                     pi::Entity::find_by_id(uuid::Uuid::parse_str(i).map_err(|_| not_found())?)
-                        .one(&state.db)
+                        .one(db)
                         .await?
                         .ok_or_else(not_found)?,
                 ),
@@ -253,7 +254,7 @@ pub(super) async fn save(
                 is_active: flag("is_active"),
                 is_associated_partner: flag("is_associated_partner"),
             };
-            let p = super::super::api_pis::save(state, existing, body, true).await?;
+            let p = super::super::api_pis::save(db, existing, body, true).await?;
             (p.id.to_string(), crate::submissions::diff::pi_display(&p))
         }
     })

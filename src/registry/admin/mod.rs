@@ -241,10 +241,12 @@ async fn store(
     f: Fields,
 ) -> Result<Response, AppError> {
     staff.require(Cap::EditReference)?;
-    match save(&state, kind, id.as_deref(), &f).await {
+    // The record and its audit row commit together; a refused form rolls both back.
+    let txn = crate::db::begin_write(&state.db).await?;
+    match save(&txn, kind, id.as_deref(), &f).await {
         Ok((rid, name)) => {
             audit::record(
-                &state.db,
+                &txn,
                 audit::Entry {
                     actor: &staff.actor(),
                     action: if id.is_some() { "change" } else { "add" },
@@ -256,6 +258,7 @@ async fn store(
                 state.clock.now(),
             )
             .await?;
+            txn.commit().await?;
             flash_and_redirect(
                 &state,
                 &staff,
@@ -266,6 +269,7 @@ async fn store(
             .await
         }
         Err(AppError::Validation(e)) => {
+            drop(txn); // nothing was written; the writer's turn is not held while the form renders
             let values: Vec<(&'static str, String)> = kind
                 .fields()
                 .iter()

@@ -93,3 +93,76 @@ async fn a_failing_audit_insert_rolls_back_the_admin_change() {
     assert_eq!(logs(&app, id).await.len(), 1);
     assert_eq!(audit_of(&app, id).await.len(), 1);
 }
+
+#[tokio::test]
+async fn a_reference_record_and_its_audit_row_are_saved_together() {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    use service_registry::registry::entity::service_category as cat;
+    let (app, _) = app_with(|_| {}).await;
+    staff(&app, "boss", Some(MANAGER)).await;
+    let c = login(&app, "boss").await;
+    let named = |name: &'static str| {
+        let db = app.state.db.clone();
+        async move {
+            cat::Entity::find()
+                .filter(cat::Column::Name.eq(name))
+                .one(&db)
+                .await
+                .expect("query")
+        }
+    };
+    let add = format!("{P}reference/categories/new/");
+
+    rename(&app, "admin_audit", "admin_audit_away").await;
+    let r = c
+        .post(&app, &add, &[("name", "Imaging"), ("is_active", "on")])
+        .await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR);
+    rename(&app, "admin_audit_away", "admin_audit").await;
+    assert!(
+        named("Imaging").await.is_none(),
+        "no category without its audit row"
+    );
+
+    let r = c
+        .post(&app, &add, &[("name", "Imaging"), ("is_active", "on")])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let row = named("Imaging").await.expect("added");
+    let trail = service_registry::admin::audit::for_object(
+        &app.state.db,
+        "categories",
+        &row.id.to_string(),
+        10,
+    )
+    .await
+    .expect("audit");
+    assert_eq!(trail.len(), 1, "one audit row");
+    assert_eq!(trail[0].action, "add");
+
+    // A change refused by validation writes neither the record nor an audit row.
+    let edit = format!("{P}reference/categories/{}/", row.id);
+    let r = c.post(&app, &edit, &[("name", "")]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = c
+        .post(
+            &app,
+            &edit,
+            &[("name", "Imaging and microscopy"), ("is_active", "on")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let trail = service_registry::admin::audit::for_object(
+        &app.state.db,
+        "categories",
+        &row.id.to_string(),
+        10,
+    )
+    .await
+    .expect("audit");
+    assert_eq!(
+        trail.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        ["change", "add"],
+        "newest first; nothing for the refused form"
+    );
+}

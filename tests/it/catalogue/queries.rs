@@ -256,3 +256,34 @@ async fn a_write_by_another_process_is_shown_at_once() {
             .expect("version")
     );
 }
+
+#[tokio::test]
+async fn a_reference_data_edit_through_the_api_shows_in_the_cached_catalogue_at_once() {
+    use service_registry::auth::api_keys::{self, AdminScope};
+    let c = super::fixtures::Catalogue::new().await;
+    let path = format!("/catalogue/?center={}", c.bigi);
+    let first = c.app.get(&path).await;
+    assert!(first.text().contains("BiGi"));
+    let again = c.app.get(&path).await;
+    assert!(again.text().contains("BiGi"), "cached");
+    let (_, key) = api_keys::issue_admin_key(&c.app.state.db, "cache test", AdminScope::Full, "t")
+        .await
+        .expect("key");
+    let r = c
+        .app
+        .send(
+            axum::http::Request::patch(format!("/api/v1/service-centers/{}/", c.bigi))
+                .header("authorization", format!("AdminKey {key}"))
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(r#"{"short_name": "XyzCentre"}"#))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let after = c.app.get(&path).await;
+    assert!(
+        after.text().contains("XyzCentre"),
+        "the centre's new name, not the cached page"
+    );
+    assert!(!after.text().contains("BiGi"), "the old name is gone");
+}
