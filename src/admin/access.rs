@@ -48,6 +48,8 @@ pub enum Cap {
     SyncEdam,
     ViewSpdx,
     SyncSpdx,
+    /// Set or clear a licence's "deprecated" flag.
+    EditSpdx,
     ViewBiotools,
     /// Queue bio.tools syncs from the portal (curators: Editor and up).
     SyncBiotools,
@@ -94,6 +96,7 @@ impl Cap {
             Cap::SyncEdam | Cap::SyncBiotools => &["submissions.change_servicesubmission"],
             Cap::EditEdam => &["edam.change_edamterm"],
             Cap::ViewSpdx | Cap::SyncSpdx => &["licenses.view_spdxlicense"],
+            Cap::EditSpdx => &["licenses.change_spdxlicense"],
             Cap::ViewBiotools => &["biotools.view_biotoolsrecord"],
             Cap::EditBiotools => &["biotools.change_biotoolsrecord"],
             Cap::AdminKeys => &["api.add_adminapikey"],

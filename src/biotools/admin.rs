@@ -1,5 +1,8 @@
 //! The bio.tools domain's admin section: the records screen (OK / error pill, last synced, the error
 //! text, search by bio.tools id or name) with "sync selected", which queues `biotools.sync` per row.
+//! Superusers may delete a stored record (with its functions); the daily sync fetches it again while
+//! its submission still names the entry. Editing a record is not offered: it mirrors bio.tools, and
+//! the next sync would overwrite any edit.
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -13,7 +16,7 @@ use super::entity::biotools_record as rec;
 use crate::admin::form::CsrfFields;
 use crate::admin::list::{FilterDef, ListQuery, Pager, contains, headers, sidebar, terms};
 use crate::admin::table::{Button, Cell, Table};
-use crate::admin::{Cap, NavItem, Section, Staff, flash_and_redirect, path};
+use crate::admin::{Cap, NavItem, Section, Staff, audit, flash_and_redirect, path};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::PageContext;
@@ -30,7 +33,8 @@ pub fn section(prefix: &str) -> Section {
         }],
         routes: Router::new()
             .route(&path(prefix, "biotools/"), get(list))
-            .route(&path(prefix, "biotools/sync/"), post(sync)),
+            .route(&path(prefix, "biotools/sync/"), post(sync))
+            .route(&path(prefix, "biotools/delete/"), post(delete)),
         widgets: Vec::new(),
     }
 }
@@ -68,6 +72,7 @@ async fn list(
     let tz = state.config.time_zone;
     let prefix = state.config.admin_url_prefix.clone();
     let may_sync = staff.can(Cap::SyncBiotools);
+    let may_delete = staff.can(Cap::EditBiotools);
     let table = Table {
         title: "bio.tools records".into(),
         summary: Vec::new(),
@@ -90,6 +95,7 @@ async fn list(
                 ("Last synced", None),
                 ("Sync", None),
                 ("Error", None),
+                ("", None),
                 ("", None),
             ],
         ),
@@ -121,6 +127,16 @@ async fn list(
                             label: "Sync now".into(),
                             fields: vec![("_selected".into(), r.submission_id.to_string())],
                             style: "outline-primary",
+                        })
+                    } else {
+                        Cell::text("")
+                    },
+                    if may_delete {
+                        Cell::button(Button {
+                            action: path(&prefix, "biotools/delete/"),
+                            label: "Delete".into(),
+                            fields: vec![("id".into(), r.id.to_string())],
+                            style: "outline-danger",
                         })
                     } else {
                         Cell::text("")
@@ -170,6 +186,50 @@ async fn sync(
         &staff,
         "success",
         format!("Queued sync for {} record(s).", known.len()),
+        &path(&state.config.admin_url_prefix, "biotools/"),
+    )
+    .await
+}
+
+/// Deletes one stored record and its functions; the audit row commits with the deletion.
+async fn delete(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfFields(f): CsrfFields,
+) -> Result<Response, AppError> {
+    use sea_orm::ModelTrait;
+    staff.require(Cap::EditBiotools)?;
+    let not_found = || AppError::NotFound("No bio.tools record matches the given query.".into());
+    let id: i64 = f.get("id").parse().map_err(|_| not_found())?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let r = rec::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let (biotools_id, submission) = (r.biotools_id.clone(), r.submission_id);
+    r.delete(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &staff.actor(),
+            action: "delete",
+            object_type: "biotools_record",
+            object_id: &id.to_string(),
+            object_repr: &biotools_id,
+            message: &format!(
+                "Deleted the stored bio.tools record of submission {submission}; the next sync \
+                 fetches it again while the submission names the entry."
+            ),
+        },
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    flash_and_redirect(
+        &state,
+        &staff,
+        "success",
+        format!("The stored record of “{biotools_id}” was deleted."),
         &path(&state.config.admin_url_prefix, "biotools/"),
     )
     .await

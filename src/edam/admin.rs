@@ -1,6 +1,7 @@
 //! The EDAM domain's admin section: the terms screen (search by label, accession or synonym; branch
 //! and obsolete filters; counts per branch and the release in use) and "Sync EDAM from upstream", a
-//! POST that queues the `edam.sync` job; the screen shows how the last sync ended.
+//! POST that queues the `edam.sync` job; the screen shows how the last sync ended. Superusers edit a
+//! term (`admin_edit`).
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -34,7 +35,11 @@ pub fn section(prefix: &str) -> Section {
         }],
         routes: Router::new()
             .route(&path(prefix, "edam/"), get(list))
-            .route(&path(prefix, "edam/sync/"), post(sync)),
+            .route(&path(prefix, "edam/sync/"), post(sync))
+            .route(
+                &path(prefix, "edam/{id}/"),
+                get(super::admin_edit::page).post(super::admin_edit::save),
+            ),
         widgets: Vec::new(),
     }
 }
@@ -101,6 +106,7 @@ async fn list(
             .unwrap_or_else(|| "never from the portal".into()),
     ));
     let prefix = &state.config.admin_url_prefix;
+    let may_edit = staff.can(Cap::EditEdam);
     let mut toolbar = Vec::new();
     if staff.can(Cap::SyncEdam) {
         toolbar.push(Button {
@@ -148,7 +154,11 @@ async fn list(
             .map(|t| {
                 vec![
                     Cell::mono(t.accession),
-                    Cell::text(t.label),
+                    if may_edit {
+                        Cell::link(t.label, path(prefix, &format!("edam/{}/", t.id)))
+                    } else {
+                        Cell::text(t.label)
+                    },
                     Cell::text(t.branch),
                     Cell::text(if t.is_obsolete { "Yes" } else { "No" }),
                     Cell::text(t.edam_version),

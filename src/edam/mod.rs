@@ -2,6 +2,7 @@
 //! the public EDAM API.
 
 pub mod admin;
+mod admin_edit;
 pub mod api;
 pub mod entity;
 pub mod jobs;

@@ -1,6 +1,8 @@
 //! The licences domain's admin section: the SPDX licence list (search by id or name; OSI, FSF and
-//! deprecated filters; list version) and "Sync now", a POST that queues `licenses.sync`. Superusers
-//! only, as in the original (no role holds the SPDX permissions).
+//! deprecated filters; list version) and "Sync now", a POST that queues `licenses.sync`; a licence's
+//! "deprecated" flag set or cleared per row (deprecated licences are not offered to new
+//! registrations; the next sync sets the flag from the SPDX list again). Superusers only, as in the
+//! original (no role holds the SPDX permissions).
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -14,7 +16,7 @@ use super::entity::spdx_license as lic;
 use crate::admin::form::CsrfFields;
 use crate::admin::list::{FilterDef, ListQuery, Pager, contains, headers, sidebar, terms};
 use crate::admin::table::{Button, Cell, Table};
-use crate::admin::{Cap, NavItem, Section, Staff, flash_and_redirect, path};
+use crate::admin::{Cap, NavItem, Section, Staff, audit, flash_and_redirect, path};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::web::PageContext;
@@ -31,7 +33,8 @@ pub fn section(prefix: &str) -> Section {
         }],
         routes: Router::new()
             .route(&path(prefix, "licenses/"), get(list))
-            .route(&path(prefix, "licenses/sync/"), post(sync)),
+            .route(&path(prefix, "licenses/sync/"), post(sync))
+            .route(&path(prefix, "licenses/deprecated/"), post(set_deprecated)),
         widgets: Vec::new(),
     }
 }
@@ -83,6 +86,8 @@ async fn list(
         .into_tuple::<String>()
         .one(&state.db)
         .await?;
+    let may_edit = staff.can(Cap::EditSpdx);
+    let prefix = state.config.admin_url_prefix.clone();
     let yn = || {
         vec![
             ("1".to_string(), "Yes".to_string()),
@@ -140,6 +145,7 @@ async fn list(
                 ("FSF", None),
                 ("Deprecated", None),
                 ("Version", None),
+                ("Action", None),
             ],
         ),
         rows: rows
@@ -152,6 +158,24 @@ async fn list(
                     yes_no(l.is_fsf_libre),
                     yes_no(l.is_deprecated),
                     Cell::text(l.spdx_version),
+                    if may_edit {
+                        Cell::button(Button {
+                            action: path(&prefix, "licenses/deprecated/"),
+                            label: if l.is_deprecated {
+                                "Undeprecate"
+                            } else {
+                                "Deprecate"
+                            }
+                            .into(),
+                            fields: vec![
+                                ("id".into(), l.id.to_string()),
+                                ("deprecated".into(), (!l.is_deprecated).to_string()),
+                            ],
+                            style: "outline-primary",
+                        })
+                    } else {
+                        Cell::text("")
+                    },
                 ]
             })
             .collect(),
@@ -184,6 +208,68 @@ async fn sync(
         "success",
         "SPDX license sync task queued. The worker will download and import the latest license list \
          in the background; this page shows when it finished.",
+        &path(&state.config.admin_url_prefix, "licenses/"),
+    )
+    .await
+}
+
+/// Sets or clears one licence's "deprecated" flag; the change and its audit row commit together.
+async fn set_deprecated(
+    State(state): State<AppState>,
+    staff: Staff,
+    CsrfFields(f): CsrfFields,
+) -> Result<Response, AppError> {
+    use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
+    staff.require(Cap::EditSpdx)?;
+    let deprecated = match f.get("deprecated") {
+        "true" => true,
+        "false" => false,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "'{other}' is not true or false."
+            )));
+        }
+    };
+    let not_found = || AppError::NotFound("No SPDX licence matches the given query.".into());
+    let id: i64 = f.get("id").parse().map_err(|_| not_found())?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let l = lic::Entity::find_by_id(id)
+        .one(&txn)
+        .await?
+        .ok_or_else(not_found)?;
+    let name = l.license_id.clone();
+    if l.is_deprecated != deprecated {
+        let mut am = l.into_active_model();
+        am.is_deprecated = Set(deprecated);
+        am.update(&txn).await?;
+        audit::record(
+            &txn,
+            audit::Entry {
+                actor: &staff.actor(),
+                action: "change",
+                object_type: "spdx_license",
+                object_id: &name,
+                object_repr: &name,
+                message: if deprecated {
+                    "Marked deprecated."
+                } else {
+                    "Deprecation cleared."
+                },
+            },
+            state.clock.now(),
+        )
+        .await?;
+        txn.commit().await?;
+    }
+    flash_and_redirect(
+        &state,
+        &staff,
+        "success",
+        if deprecated {
+            format!("{name} is marked deprecated: new registrations cannot choose it.")
+        } else {
+            format!("{name} is no longer marked deprecated.")
+        },
         &path(&state.config.admin_url_prefix, "licenses/"),
     )
     .await

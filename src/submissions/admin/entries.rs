@@ -1,14 +1,16 @@
 //! Detail pages of single records: one change-log entry (every changed field old → new, who, when,
 //! a link to the submission) and one deletion audit (superusers, read-only: what was deleted, by
-//! whom, and the change history it kept). The lists link here.
+//! whom, and the change history it kept). The lists link here. Superusers may delete a change-log
+//! entry (the spec's capability table); the audit trail keeps who deleted what.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use minijinja::context;
-use sea_orm::EntityTrait;
+use sea_orm::{EntityTrait, ModelTrait};
 
-use crate::admin::{Cap, Staff, render};
+use crate::admin::form::CsrfFields;
+use crate::admin::{Cap, Staff, audit, flash_and_redirect, path, render};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::submissions::diff::Change;
@@ -59,6 +61,7 @@ pub async fn change_log_entry(
             changed_at => fmt(&state, e.changed_at),
             changes => changes_of(&e.changes),
         },
+        may_delete => staff.can(Cap::DeleteChangeLog),
     };
     render(
         &state,
@@ -68,6 +71,68 @@ pub async fn change_log_entry(
         ctx,
         StatusCode::OK,
     )
+}
+
+/// Deletes one change-log entry; an audit row (in the same transaction) says what it recorded.
+pub async fn delete_change_log_entry(
+    State(state): State<AppState>,
+    staff: Staff,
+    Path(id): Path<String>,
+    CsrfFields(_): CsrfFields,
+) -> Result<Response, AppError> {
+    staff.require(Cap::DeleteChangeLog)?;
+    let txn = crate::db::begin_write(&state.db).await?;
+    let e = log::Entity::find_by_id(number(&id)?)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::NotFound("No such change-log entry.".into()))?;
+    let name = sub::Entity::find_by_id(e.submission_id)
+        .one(&txn)
+        .await?
+        .map(|s| s.service_name)
+        .unwrap_or_default();
+    let fields: Vec<String> = changes_of(&e.changes)
+        .into_iter()
+        .map(|c| c.label)
+        .collect();
+    let message = format!(
+        "Deleted the change-log entry by {} at {} (fields: {}).",
+        e.changed_by,
+        fmt(&state, e.changed_at),
+        if fields.is_empty() {
+            "none".to_string()
+        } else {
+            fields.join(", ")
+        }
+    );
+    let submission = e.submission_id;
+    let entry_id = e.id.to_string();
+    e.delete(&txn).await?;
+    audit::record(
+        &txn,
+        audit::Entry {
+            actor: &staff.actor(),
+            action: "delete",
+            object_type: "changelog",
+            object_id: &entry_id,
+            object_repr: &name,
+            message: &message,
+        },
+        state.clock.now(),
+    )
+    .await?;
+    txn.commit().await?;
+    flash_and_redirect(
+        &state,
+        &staff,
+        "success",
+        format!("Change-log entry {entry_id} was deleted."),
+        &path(
+            &state.config.admin_url_prefix,
+            &format!("changelog/?submission__id={submission}"),
+        ),
+    )
+    .await
 }
 
 /// One entry of a deletion audit's kept history (as written by `repo::insert_deletion_audit`).

@@ -57,6 +57,10 @@ pub fn section(prefix: &str) -> Section {
         )
         .route(&p("changelog/"), get(records::change_log))
         .route(&p("changelog/{id}/"), get(entries::change_log_entry))
+        .route(
+            &p("changelog/{id}/delete/"),
+            post(entries::delete_change_log_entry),
+        )
         .route(&p("deletion-audits/"), get(records::deletion_audits))
         .route(&p("deletion-audits/{id}/"), get(entries::deletion_audit))
         .route(&p("keys/"), get(records::keys))

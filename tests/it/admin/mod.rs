@@ -10,6 +10,7 @@ mod login;
 mod records_pages;
 mod screens;
 mod submissions;
+mod superuser_edits;
 
 use crate::support::{TestApp, TestResponse};
 use axum::body::Body;
