@@ -85,15 +85,47 @@ fn origin(state: &AppState, parts: &Parts) -> String {
     crate::web::client::origin(&state.config, parts)
 }
 
-/// `GET /catalogue/<id>/`.
+/// `GET /catalogue/<id>/`: rendered once per write version, like the listings (`cache`).
 async fn service_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
     page: PageContext,
     parts: Parts,
 ) -> Result<Response, AppError> {
-    let (s, synced) = load(&state, &id).await?;
-    let page_url = format!("{}{}", origin(&state, &parts), s.path);
+    enabled(&state)?;
+    let origin = origin(&state, &parts);
+    let key = format!("s {origin} {id}");
+    // Read before the data (see `cache`).
+    let version = crate::db::write_version(&state.db).await?;
+    let cache = state.catalogue_cache.clone();
+    let cached = cache
+        .get_or_render(version, key, || {
+            render_service(&state, &id, &origin, &page, cache.placeholder())
+        })
+        .await?;
+    let body = cached.body.replace(cache.placeholder(), &page.csp_nonce);
+    Ok(Conditional {
+        content_type: "text/html; charset=utf-8",
+        body,
+        last_modified: cached.last_modified,
+        nonce: Some(&page.csp_nonce),
+        path: parts.uri.path(),
+        vary_htmx: false,
+        etag_hash: Some(&cached.hash),
+    }
+    .respond(&state, &parts.headers, HeaderMap::new()))
+}
+
+/// Renders one service page with `placeholder` where the page's nonce goes.
+async fn render_service(
+    state: &AppState,
+    id: &str,
+    origin: &str,
+    page: &PageContext,
+    placeholder: &str,
+) -> Result<super::cache::Cached, AppError> {
+    let (s, synced) = load(state, id).await?;
+    let page_url = format!("{origin}{}", s.path);
     let ld = export::json_ld(&s, &page_url, synced.as_ref());
     let functions: Vec<serde_json::Value> = synced
         .as_ref()
@@ -112,17 +144,15 @@ async fn service_page(
         biotools_id => synced.as_ref().map(|x| x.record.biotools_id.clone()),
         version => synced.as_ref().map(|x| x.record.version.clone()).filter(|v| !v.is_empty()),
     };
-    let body = render(&state, "catalogue/service.html", &page, ctx)?;
-    Ok(Conditional {
-        content_type: "text/html; charset=utf-8",
+    let mut page = page.clone();
+    page.csp_nonce = placeholder.to_string();
+    let body = render(state, "catalogue/service.html", &page, ctx)?;
+    Ok(super::cache::Cached {
+        hash: super::http::hash(&body, Some(placeholder)),
         body,
         last_modified: Some(s.updated_at),
-        nonce: Some(&page.csp_nonce),
-        path: parts.uri.path(),
-        vary_htmx: false,
-        etag_hash: None,
-    }
-    .respond(&state, &parts.headers, HeaderMap::new()))
+        push_url: String::new(),
+    })
 }
 
 fn machine(

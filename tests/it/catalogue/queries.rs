@@ -287,3 +287,60 @@ async fn a_reference_data_edit_through_the_api_shows_in_the_cached_catalogue_at_
     );
     assert!(!after.text().contains("BiGi"), "the old name is gone");
 }
+
+#[tokio::test]
+async fn a_repeated_service_page_costs_one_query_and_shows_a_write_at_once() {
+    let (app, q, _d) = counting_app(12).await;
+    seed(&app, 2).await;
+    let list = app.get("/api/v1/catalogue/?page_size=1").await;
+    let id = list.json()["results"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let path = format!("/catalogue/{id}/");
+    let rendered = measure(&app, &q, &path).await;
+    let cached = measure(&app, &q, &path).await;
+    assert!(
+        rendered > 1,
+        "the first request renders ({rendered} queries)"
+    );
+    assert_eq!(
+        cached, 1,
+        "a cached service page costs the write-version query"
+    );
+    let (a, b) = (app.get(&path).await, app.get(&path).await);
+    let (na, nb) = (nonce_of(&a), nonce_of(&b));
+    assert_ne!(na, nb, "its own nonce each time");
+    assert!(b.text().contains(&format!("nonce=\"{nb}\"")) && !b.text().contains(&na));
+    assert_eq!(
+        a.header("etag").split('.').next(),
+        b.header("etag").split('.').next()
+    );
+    // An unknown id is a 404 each time, not a cached page.
+    let unknown = format!("/catalogue/{}/", uuid::Uuid::new_v4());
+    assert_eq!(app.get(&unknown).await.status, 404);
+    assert_eq!(app.get(&unknown).await.status, 404);
+
+    let txn = service_registry::db::begin_write(&app.state.db)
+        .await
+        .expect("begin");
+    {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        use service_registry::submissions::entity::service_submission as sub;
+        sub::Entity::update_many()
+            .col_expr(
+                sub::Column::ServiceName,
+                Expr::value("Renamed Service Page"),
+            )
+            .filter(sub::Column::Id.eq(uuid::Uuid::parse_str(&id).expect("uuid")))
+            .exec(&txn)
+            .await
+            .expect("rename");
+    }
+    txn.commit().await.expect("commit");
+    let after = app.get(&path).await;
+    assert!(
+        after.text().contains("Renamed Service Page"),
+        "not the cached page"
+    );
+}
