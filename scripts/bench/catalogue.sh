@@ -2,7 +2,8 @@
 # The catalogue under load: 1 000 approved services (stored through the API, then approved and varied
 # in SQLite: names from a few fields of science, maturity and ELIXIR alternating), then wrk per
 # scenario — a plain page 3, a search, a filter, the HTMX partial, the API and a service page — and
-# one table: req/s, p50, p99, non-2xx, the server's RSS.
+# one table: req/s, p50, p99, non-2xx, the server's RSS. The last scenario repeats page 3 while a
+# second client writes WRITES_PER_S (default 5) times a second, so misses are part of the measure.
 #
 #   scripts/bench/catalogue.sh                 # 10 s per scenario, 32 connections, 2 wrk threads
 #   DURATION=5s COUNT=300 scripts/bench/catalogue.sh
@@ -47,6 +48,36 @@ scenario filter "$BASE/catalogue/?maturity=mature&elixir=yes&page=3"
 scenario htmx-search-page-3 -H "HX-Request: true" "$BASE/catalogue/?q=service&sort=newest&page=3"
 scenario api-search "$BASE/api/v1/catalogue/?q=proteomics&page=2"
 scenario service-page "$BASE/catalogue/$FIRST/"
+# Page 3 while another client writes WRITES_PER_S times a second (a category saved through the admin
+# API: a real write transaction that advances the write version, so each write empties the cache and
+# the next request of the URL renders it again).
+CATEGORY=$(curl -fsS -H "Authorization: AdminKey $KEY" "$BASE/api/v1/categories/" | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"])')
+WRITES_PER_S=${WRITES_PER_S:-5}
+python3 - "$BASE" "$KEY" "$CATEGORY" "$WRITES_PER_S" "$WORK/writes.txt" <<'PY' &
+import sys, time, urllib.request
+base, key, cat, rate, out = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), sys.argv[5]
+n = bad = 0
+end = time.monotonic() + 3600
+while time.monotonic() < end:
+    req = urllib.request.Request(f"{base}/api/v1/categories/{cat}/", data=b'{"is_active": true}',
+                                 method="PATCH", headers={"Content-Type": "application/json",
+                                                          "Authorization": f"AdminKey {key}"})
+    try:
+        with urllib.request.urlopen(req) as r:
+            bad += r.status != 200
+    except Exception:
+        bad += 1
+    n += 1
+    open(out, "w").write(f"{n} {bad}\n")
+    time.sleep(1 / rate)
+PY
+WRITER=$!
+scenario "page-3-with-${WRITES_PER_S}-writes-per-s" "$BASE/catalogue/?page=3"
+kill "$WRITER" 2>/dev/null || true
+wait "$WRITER" 2>/dev/null || true
+read -r WRITES WRITE_FAILURES <"$WORK/writes.txt"
+echo "writer: $WRITES writes, $WRITE_FAILURES failed" >&2
+[ "$WRITE_FAILURES" = 0 ] || { echo "writes failed during the benchmark" >&2; exit 1; }
 
 python3 - "$RESULTS" "$COUNT" "$DURATION" "$CONNECTIONS" <<'PY'
 import re, sys
