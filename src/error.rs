@@ -50,11 +50,18 @@ impl From<sea_orm::DbErr> for AppError {
         if crate::db::write::is_busy(&e) {
             tracing::warn!(error = %e, "database busy: answered 503");
             Self::Busy
+        } else if crate::db::write::is_unavailable(&e) {
+            tracing::error!(error = %e, "database unavailable: answered 503");
+            Self::Unavailable(DATABASE_UNAVAILABLE.into())
         } else {
             Self::Database(e)
         }
     }
 }
+
+/// The message of a 503 while the database cannot be reached.
+pub const DATABASE_UNAVAILABLE: &str =
+    "The database is unavailable at the moment. Please try again shortly.";
 
 /// Seconds a client is asked to wait after a busy database.
 pub const BUSY_RETRY_AFTER_SECS: u64 = 1;

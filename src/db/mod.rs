@@ -39,8 +39,10 @@ pub async fn connect_with(
             .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", parent.display())))?;
     }
     let mut opts = ConnectOptions::new(cfg.url());
-    opts.connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+    // While PostgreSQL is down the pool retries connecting until the acquire timeout: 5 s is how long a
+    // request waits before it is answered 503 (a connection free under load comes far sooner).
+    opts.connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false);
     match cfg {
         DatabaseConfig::Sqlite { .. } => {

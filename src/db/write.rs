@@ -177,6 +177,27 @@ pub async fn write_version<C: ConnectionTrait>(db: &C) -> Result<i64, DbErr> {
     row.try_get("", "v")
 }
 
+/// Whether `e` means "the database cannot be reached right now" — PostgreSQL stopped or restarting,
+/// the network gone: no connection could be had from the pool, a connection broke, or the server
+/// said it is shutting down or not yet accepting connections (SQLSTATE class 08, 57P01–57P03).
+/// Answered 503 like a busy database; the pool reconnects by itself when the server is back.
+pub fn is_unavailable(e: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    match e {
+        DbErr::ConnectionAcquire(_) => true,
+        DbErr::Conn(sea_orm::RuntimeErr::SqlxError(s))
+        | DbErr::Exec(sea_orm::RuntimeErr::SqlxError(s))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(s)) => match s.as_ref() {
+            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed => true,
+            Sqlx::Database(d) => d.code().is_some_and(|c| {
+                c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")
+            }),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// Whether `e` means "another writer holds the database; try again shortly": SQLite's busy and locked
 /// codes (including `SQLITE_BUSY_SNAPSHOT`), our writer-lock timeout, and PostgreSQL's serialization,
 /// deadlock and lock-timeout failures.
@@ -205,5 +226,31 @@ pub fn is_busy(e: &DbErr) -> bool {
         // PostgreSQL: serialization_failure, deadlock_detected, lock_not_available.
         Some("40001" | "40P01" | "55P03") => true,
         _ => text.contains("database is locked") || text.contains("database table is locked"),
+    }
+}
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::is_unavailable;
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+    use std::sync::Arc;
+
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_bad_query_is_not() {
+        let io = || {
+            RuntimeErr::SqlxError(Arc::new(sea_orm::sqlx::Error::Io(std::io::Error::from(
+                std::io::ErrorKind::ConnectionRefused,
+            ))))
+        };
+        assert!(is_unavailable(&DbErr::ConnectionAcquire(
+            ConnAcquireErr::Timeout
+        )));
+        assert!(is_unavailable(&DbErr::Conn(io())));
+        assert!(is_unavailable(&DbErr::Query(io())));
+        assert!(!is_unavailable(&DbErr::Custom("no such column".into())));
+        assert!(!is_unavailable(&DbErr::RecordNotFound("x".into())));
+        assert!(!is_unavailable(&DbErr::Query(RuntimeErr::SqlxError(
+            Arc::new(sea_orm::sqlx::Error::RowNotFound)
+        ))));
     }
 }

@@ -34,6 +34,7 @@ mod metrics;
 mod migrations;
 mod notifications;
 mod openapi_snapshot;
+mod outage;
 mod public_concurrency;
 mod public_forms;
 mod public_update;
