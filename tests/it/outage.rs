@@ -213,3 +213,129 @@ async fn a_postgresql_outage_answers_503_and_the_same_process_recovers() {
     assert!(back, "readiness did not recover within 5 s of the restart");
     assert_eq!(app.get("/api/v1/catalogue/").await.status, StatusCode::OK);
 }
+
+/// A private Redis on a free port, no persistence; killed when dropped.
+struct PrivateRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl PrivateRedis {
+    fn start_on(port: u16) -> std::process::Child {
+        let child = Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the Redis outage test needs redis-server: apt-get install redis-server");
+        let t = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                t.elapsed() < Duration::from_secs(10),
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        child
+    }
+
+    fn new() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        Self {
+            port,
+            child: Some(Self::start_on(port)),
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    fn start(&mut self) {
+        self.child = Some(Self::start_on(self.port));
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn a_redis_outage_fails_the_rate_limited_calls_closed_and_recovers() {
+    if std::env::var("TEST_REDIS_URL").map_or(true, |u| u.is_empty()) {
+        eprintln!("outage: no TEST_REDIS_URL, nothing to test (runs in the Redis pass)");
+        return;
+    }
+    let mut redis = PrivateRedis::new();
+    let url = format!("redis://127.0.0.1:{}/0", redis.port);
+    let app = TestApp::build(&[("REDIS_URL", &url)], axum::Router::new()).await;
+    assert!(app.state.limiter.uses_redis());
+    let (_, key) = service_registry::auth::api_keys::issue_admin_key(
+        &app.state.db,
+        "outage",
+        service_registry::auth::api_keys::AdminScope::Read,
+        "test",
+    )
+    .await
+    .expect("key");
+    let call = |path: &'static str| {
+        let req = axum::http::Request::get(path)
+            .header("authorization", format!("AdminKey {key}"))
+            .body(axum::body::Body::empty())
+            .expect("request");
+        app.send(req)
+    };
+    assert_eq!(call("/api/v1/categories/").await.status, StatusCode::OK);
+
+    redis.stop();
+    // Rate-limited calls cannot be counted: refused with 503 (fail closed, docs/api.md), quickly.
+    let t = Instant::now();
+    let r = call("/api/v1/categories/").await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
+    assert_eq!(r.json()["error"]["code"], "unavailable");
+    assert!(
+        t.elapsed() < Duration::from_secs(5),
+        "took {:?}",
+        t.elapsed()
+    );
+    assert_eq!(
+        app.get("/health/ready/").await.status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "readiness names the missing Redis"
+    );
+    // Pages without a limit keep working from the database alone.
+    assert_eq!(app.get("/catalogue/").await.status, StatusCode::OK);
+    assert_eq!(app.get("/health/live/").await.status, StatusCode::OK);
+
+    redis.start();
+    let t = Instant::now();
+    let mut back = false;
+    while t.elapsed() < Duration::from_secs(5) {
+        if call("/api/v1/categories/").await.status == StatusCode::OK {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        back,
+        "the limiter did not reconnect within 5 s of the restart"
+    );
+    assert_eq!(app.get("/health/ready/").await.status, StatusCode::OK);
+}
