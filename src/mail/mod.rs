@@ -35,14 +35,45 @@ pub struct OutgoingEmail {
 }
 
 impl OutgoingEmail {
-    /// A Message-ID in the sender's domain.
+    /// A Message-ID in the sender's domain. Its local part is a time-ordered UUID (v7), so the file
+    /// transport's names, taken from it, sort in the order the mails were queued.
     pub fn new_message_id(from: &str) -> String {
         let domain = from
             .rsplit_once('@')
             .map(|(_, d)| d.trim_end_matches('>'))
             .filter(|d| !d.is_empty())
             .unwrap_or("localhost");
-        format!("<{}@{domain}>", uuid::Uuid::new_v4().simple())
+        format!("<{}@{domain}>", uuid::Uuid::now_v7().simple())
+    }
+
+    /// The file transport's name for this message: from its Message-ID (fixed when it was queued), so
+    /// a delivery that is retried or taken over after a crash rewrites the same file instead of adding
+    /// a second copy; a message without one gets a fresh name.
+    fn file_name(&self) -> String {
+        use sha2::Digest;
+        match self.message_id.as_deref() {
+            Some(id) => {
+                let local = id
+                    .trim_start_matches('<')
+                    .split('@')
+                    .next()
+                    .unwrap_or_default();
+                if !local.is_empty()
+                    && local.len() <= 64
+                    && local.chars().all(|c| c.is_ascii_alphanumeric())
+                {
+                    format!("{local}.eml")
+                } else {
+                    let digest = sha2::Sha256::digest(id.as_bytes());
+                    format!("{}.eml", &hex::encode(digest)[..32])
+                }
+            }
+            None => format!(
+                "{}-{}.eml",
+                chrono::Utc::now().format("%Y%m%dT%H%M%S"),
+                &uuid::Uuid::new_v4().simple().to_string()[..12]
+            ),
+        }
     }
 
     /// The MIME message: multipart/alternative with the plain-text and the HTML body.
@@ -204,13 +235,14 @@ impl Mailer {
                 tokio::fs::create_dir_all(dir).await.map_err(|e| {
                     MailError::transient(format!("cannot create {}: {e}", dir.display()))
                 })?;
-                let name = format!(
-                    "{}-{}.eml",
-                    chrono::Utc::now().format("%Y%m%dT%H%M%S"),
-                    &uuid::Uuid::new_v4().simple().to_string()[..12]
-                );
-                let path = dir.join(name);
-                tokio::fs::write(&path, raw).await.map_err(|e| {
+                let path = dir.join(email.file_name());
+                // Written under a temporary name and renamed: a reader (or a crash) never sees half
+                // a message, and a second delivery of the same message replaces the first.
+                let partial = path.with_extension("eml.part");
+                tokio::fs::write(&partial, raw).await.map_err(|e| {
+                    MailError::transient(format!("cannot write {}: {e}", partial.display()))
+                })?;
+                tokio::fs::rename(&partial, &path).await.map_err(|e| {
                     MailError::transient(format!("cannot write {}: {e}", path.display()))
                 })?;
                 tracing::info!(to = ?email.to, subject = %email.subject, path = %path.display(), "e-mail written to file (not sent)");
@@ -227,13 +259,18 @@ impl Mailer {
     }
 }
 
-/// Queues `email` for delivery in the caller's connection or transaction.
+/// Queues `email` for delivery in the caller's connection or transaction. A message without a
+/// Message-ID gets one here, so every delivery attempt of it carries the same.
 pub async fn enqueue_email<C: ConnectionTrait>(
     conn: &C,
     email: &OutgoingEmail,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<uuid::Uuid, DbErr> {
-    let payload = serde_json::to_value(email).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let mut email = email.clone();
+    if email.message_id.is_none() {
+        email.message_id = Some(OutgoingEmail::new_message_id(&email.from));
+    }
+    let payload = serde_json::to_value(&email).map_err(|e| DbErr::Custom(e.to_string()))?;
     let mut job = NewJob::new(SEND_EMAIL, payload, now);
     job.max_attempts = SEND_ATTEMPTS;
     job.timeout_secs = (SMTP_TIMEOUT.as_secs() * 2) as i32;

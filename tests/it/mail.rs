@@ -282,6 +282,66 @@ async fn file_transport_writes_one_eml_per_mail() {
 }
 
 #[tokio::test]
+async fn a_repeated_delivery_of_one_message_leaves_one_file() {
+    // A worker killed after writing the file but before recording the job as done delivers the same
+    // job again once its lease has expired: the file is named by the Message-ID fixed when the mail
+    // was queued, so the second delivery replaces the first instead of adding a copy.
+    let app = TestApp::new().await;
+    let mailer = Mailer::from_config(&app.state.config.email).expect("mailer");
+    let email = |subject: &str| OutgoingEmail {
+        from: "no-reply@denbi.de".into(),
+        to: vec!["someone@example.org".into()],
+        cc: vec![],
+        reply_to: None,
+        subject: subject.into(),
+        text: "plain body".into(),
+        html: "<p>html body</p>".into(),
+        message_id: Some(OutgoingEmail::new_message_id("no-reply@denbi.de")),
+    };
+    let first = email("First");
+    let second = email("Second");
+    mailer.send(&first).await.expect("send");
+    mailer.send(&first).await.expect("send again");
+    mailer.send(&second).await.expect("send");
+    let outbox = app.state.config.email.file_path.clone();
+    let mut names: Vec<String> = std::fs::read_dir(&outbox)
+        .expect("outbox")
+        .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().to_string()))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(
+        names.iter().all(|n| n.ends_with(".eml")),
+        "no partial file left"
+    );
+    let subject_of = |n: &str| {
+        std::fs::read_to_string(outbox.join(n))
+            .expect("read")
+            .lines()
+            .find_map(|l| l.strip_prefix("Subject: ").map(str::to_string))
+            .expect("subject")
+    };
+    assert_eq!(
+        [subject_of(&names[0]), subject_of(&names[1])],
+        ["First".to_string(), "Second".to_string()],
+        "names sort in the order the messages were made"
+    );
+    // A queued mail without a Message-ID gets one when it is queued.
+    let mut bare = email("Bare");
+    bare.message_id = None;
+    let id = enqueue_email(&app.state.db, &bare, t0())
+        .await
+        .expect("enqueue");
+    let payload = job(&app.state.db, id).await.payload;
+    assert!(
+        payload["message_id"]
+            .as_str()
+            .is_some_and(|m| m.starts_with('<') && m.ends_with("@denbi.de>")),
+        "{payload}"
+    );
+}
+
+#[tokio::test]
 async fn send_test_email_command_reports_delivery_and_failure() {
     let tmp = tempfile::tempdir().expect("tempdir");
     let run = |extra: &[(&str, String)], args: &[&str]| {
