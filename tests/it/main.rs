@@ -19,6 +19,7 @@ mod catalogue;
 mod cli;
 mod concurrency;
 mod config;
+mod crash;
 mod csrf;
 mod db_copy;
 mod edam_api;
