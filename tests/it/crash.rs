@@ -17,15 +17,15 @@ use std::time::{Duration, Instant};
 
 const REQUESTS: usize = 200;
 
-struct Env {
-    vars: Vec<(String, String)>,
-    dir: tempfile::TempDir,
+pub(crate) struct Env {
+    pub(crate) vars: Vec<(String, String)>,
+    pub(crate) dir: tempfile::TempDir,
     /// The PostgreSQL database to drop at the end (admin URL, name).
     pg: Option<(String, String)>,
 }
 
 impl Env {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut vars: Vec<(String, String)> = [
             ("ENVIRONMENT", "development"),
@@ -62,7 +62,7 @@ impl Env {
         Self { vars, dir, pg }
     }
 
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_service-registry"));
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -71,7 +71,7 @@ impl Env {
         c
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    pub(crate) fn run(&self, args: &[&str]) -> String {
         let out = self.command().args(args).output().expect("run the binary");
         assert!(
             out.status.success(),
@@ -82,7 +82,17 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    fn serve(&self, port: u16, extra: &[&str]) -> Child {
+    /// The binary with `args`, output discarded.
+    pub(crate) fn spawn(&self, args: &[&str]) -> Child {
+        self.command()
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start the binary")
+    }
+
+    pub(crate) fn serve(&self, port: u16, extra: &[&str]) -> Child {
         self.command()
             .args([
                 "serve",
@@ -97,7 +107,7 @@ impl Env {
             .expect("start serve")
     }
 
-    fn outbox(&self) -> std::path::PathBuf {
+    pub(crate) fn outbox(&self) -> std::path::PathBuf {
         self.dir.path().join("outbox")
     }
 }
@@ -126,7 +136,7 @@ impl Drop for Env {
     }
 }
 
-async fn wait_ready(http: &reqwest::Client, base: &str) {
+pub(crate) async fn wait_ready(http: &reqwest::Client, base: &str) {
     let t = Instant::now();
     loop {
         if let Ok(r) = http.get(format!("{base}/health/ready/")).send().await
@@ -142,7 +152,7 @@ async fn wait_ready(http: &reqwest::Client, base: &str) {
     }
 }
 
-async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
+pub(crate) async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) {
     let r = http
         .get(url)
         .header("authorization", format!("AdminKey {key}"))
@@ -156,7 +166,7 @@ async fn get_json(http: &reqwest::Client, url: &str, key: &str) -> (u16, Value) 
 
 /// The number of .eml files in the outbox per probe name ("Crash probe NNN <run>", 24 characters,
 /// ASCII: the first mention in the unfolded headers, the subject).
-fn mails_by_service(outbox: &Path, run: &str) -> HashMap<String, usize> {
+pub(crate) fn mails_by_service(outbox: &Path, run: &str) -> HashMap<String, usize> {
     let mut out = HashMap::new();
     for e in std::fs::read_dir(outbox).into_iter().flatten().flatten() {
         if e.path().extension().is_none_or(|x| x != "eml") {
@@ -176,7 +186,37 @@ fn mails_by_service(outbox: &Path, run: &str) -> HashMap<String, usize> {
     out
 }
 
-fn free_port() -> u16 {
+/// A valid registration body on this server's reference data (its `service_name` to be set).
+pub(crate) async fn registration_body(http: &reqwest::Client, base: &str, key: &str) -> Value {
+    let (_, cats) = get_json(http, &format!("{base}/api/v1/categories/"), key).await;
+    let (_, centres) = get_json(http, &format!("{base}/api/v1/service-centers/"), key).await;
+    let (_, pis) = get_json(http, &format!("{base}/api/v1/pis/"), key).await;
+    let topics: Value = http
+        .get(format!("{base}/edam/search/?branch=topic&q=Proteomics"))
+        .send()
+        .await
+        .expect("edam")
+        .text()
+        .await
+        .map(|t| serde_json::from_str(&t).unwrap_or(Value::Null))
+        .expect("edam body");
+    let topic = topics[0]["id"].as_i64().expect("a topic id");
+    json!({
+        "date_of_entry": "2026-11-01", "submitter_first_name": "Ada",
+        "submitter_last_name": "Lovelace", "submitter_affiliation": "Example University",
+        "service_name": "",
+        "service_description": "A registration sent while the server is killed, long enough to pass.",
+        "year_established": 2021, "service_category_ids": [cats[0]["id"]],
+        "publications_pmids": "34848984", "edam_topic_ids": [topic],
+        "responsible_pi_ids": [pis[0]["id"]], "host_institute": "Example Institute",
+        "service_center_id": centres[0]["id"], "public_contact_email": "help@example.org",
+        "internal_contact_name": "Grace Hopper", "internal_contact_email": "internal@example.org",
+        "website_url": "https://example.org", "terms_of_use_url": "https://example.org/terms",
+        "licenses": ["MIT"], "kpi_monitoring": "planned", "data_protection_consent": true,
+    })
+}
+
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -209,35 +249,12 @@ async fn a_killed_server_keeps_every_answered_registration_and_mails_each_once()
     let mut web = env.serve(port, &["--no-worker"]);
     wait_ready(&http, &base).await;
 
-    let (_, cats) = get_json(&http, &format!("{base}/api/v1/categories/"), &key).await;
-    let (_, centres) = get_json(&http, &format!("{base}/api/v1/service-centers/"), &key).await;
-    let (_, pis) = get_json(&http, &format!("{base}/api/v1/pis/"), &key).await;
-    let topics: Value = http
-        .get(format!("{base}/edam/search/?branch=topic&q=Proteomics"))
-        .send()
-        .await
-        .expect("edam")
-        .text()
-        .await
-        .map(|t| serde_json::from_str(&t).unwrap_or(Value::Null))
-        .expect("edam body");
-    let topic = topics[0]["id"].as_i64().expect("a topic id");
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
+    let template = registration_body(&http, &base, &key).await;
     let body = |i: usize| {
-        json!({
-            "date_of_entry": "2026-11-01", "submitter_first_name": "Ada",
-            "submitter_last_name": "Lovelace", "submitter_affiliation": "Example University",
-            "service_name": format!("Crash probe {i:03} {run}"),
-            "service_description": "A registration sent while the server is killed, long enough to pass.",
-            "year_established": 2021, "service_category_ids": [cats[0]["id"]],
-            "publications_pmids": "34848984", "edam_topic_ids": [topic],
-            "responsible_pi_ids": [pis[0]["id"]], "host_institute": "Example Institute",
-            "service_center_id": centres[0]["id"], "public_contact_email": "help@example.org",
-            "internal_contact_name": "Grace Hopper", "internal_contact_email": "internal@example.org",
-            "website_url": "https://example.org", "terms_of_use_url": "https://example.org/terms",
-            "licenses": ["MIT"], "kpi_monitoring": "planned", "data_protection_consent": true,
-        })
-        .to_string()
+        let mut b = template.clone();
+        b["service_name"] = json!(format!("Crash probe {i:03} {run}"));
+        b.to_string()
     };
 
     // 200 at once; the kill comes once half of them have been answered.

@@ -43,6 +43,7 @@ mod query_counts;
 mod rate_limit;
 mod reference_api;
 mod reference_data;
+mod replicas;
 mod roles;
 mod scheduler;
 mod submissions_api;
