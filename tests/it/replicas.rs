@@ -1,7 +1,8 @@
 //! Two replicas (issue #17, item 1), in the shape a production user outgrowing one machine runs: two
 //! `serve --no-worker --no-scheduler` on two ports, one `worker` and one `scheduler` process, all on
 //! one PostgreSQL database and one Redis, with one SECRET_KEY. Driven alternately, they share the
-//! rate-limit counters, a staff session made on one works on the other, every mail job runs exactly
+//! rate-limit counters, a staff session and a submitter's `/update/` edit session made on one work on
+//! the other, every mail job runs exactly
 //! once, and a rolling restart of one replica (SIGTERM, start again) loses no request that the other
 //! could serve (the test's client fails over like a load balancer).
 //!
@@ -24,6 +25,20 @@ fn cookies(r: &reqwest::Response) -> Vec<String> {
         .filter_map(|v| v.to_str().ok())
         .filter_map(|v| v.split(';').next().map(str::to_string))
         .collect()
+}
+
+/// The CSRF token and cookies of a form page at `url`.
+async fn form_page(http: &reqwest::Client, url: &str) -> (String, Vec<String>) {
+    let page = http.get(url).send().await.expect("form page");
+    let jar = cookies(&page);
+    let html = page.text().await.expect("form html");
+    let token = html
+        .split("name=\"csrf_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("csrf token in the form")
+        .to_string();
+    (token, jar)
 }
 
 fn stop(child: &mut Child) {
@@ -135,15 +150,7 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
     // 2. A staff session made on A works on B (sessions and CSRF secrets are in the database and
     //    the shared SECRET_KEY).
     let login = format!("{a}/admin-denbi/login/");
-    let page = http.get(&login).send().await.expect("login page");
-    let mut jar = cookies(&page);
-    let html = page.text().await.expect("login html");
-    let token = html
-        .split("name=\"csrf_token\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .expect("csrf token in the form")
-        .to_string();
+    let (token, mut jar) = form_page(&http, &login).await;
     let form = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("csrf_token", &token)
         .append_pair("username", "curator")
@@ -177,6 +184,7 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
     // 3. Registrations alternately on A and B: the one worker sends each one's two mails, once.
     let run = uuid::Uuid::new_v4().simple().to_string()[..8].to_string();
     let template = registration_body(&http, &a, &admin).await;
+    let mut first_key = String::new();
     for i in 0..10 {
         let base = if i % 2 == 0 { &a } else { &b };
         let mut body = template.clone();
@@ -189,7 +197,44 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
             .await
             .expect("register");
         assert_eq!(r.status(), 201);
+        if i == 0 {
+            let v: serde_json::Value =
+                serde_json::from_str(&r.text().await.expect("body")).expect("json");
+            first_key = v["api_key"].as_str().expect("api_key").to_string();
+        }
     }
+
+    // 3b. A submitter's /update/ edit session opened on A continues on B.
+    let (token, jar) = form_page(&http, &format!("{a}/update/")).await;
+    let form = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("csrf_token", &token)
+        .append_pair("api_key", &first_key)
+        .finish();
+    let r = http
+        .post(format!("{a}/update/"))
+        .header("cookie", jar.join("; "))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form)
+        .send()
+        .await
+        .expect("enter key");
+    assert_eq!(r.status(), 303, "the key opens an edit session on A");
+    let mut jar = jar;
+    jar.extend(cookies(&r));
+    let edit = http
+        .get(format!("{b}/update/edit/"))
+        .header("cookie", jar.join("; "))
+        .send()
+        .await
+        .expect("edit on B");
+    assert_eq!(edit.status(), 200, "the edit session from A is valid on B");
+    assert!(
+        edit.text()
+            .await
+            .unwrap_or_default()
+            .contains(&format!("Crash probe 000 {run}")),
+        "B shows the registration's form"
+    );
     let t = Instant::now();
     let mut mails = mails_by_service(&env.outbox(), &run);
     while mails.values().sum::<usize>() < 20 && t.elapsed() < Duration::from_secs(60) {
