@@ -26,6 +26,7 @@ mod edam_api;
 mod edam_parse;
 mod edam_sync;
 mod health;
+mod hostile_svg;
 mod jobs_queue;
 mod jobs_support;
 mod licenses;
