@@ -28,7 +28,7 @@ fn squeeze(v: &str) -> String {
 }
 
 /// What is unsafe in a stored SVG, or `None`.
-fn unsafe_in(stored: &[u8]) -> Option<String> {
+pub(crate) fn unsafe_in(stored: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(stored).ok()?;
     for marker in ["<!DOCTYPE", "<!ENTITY", "<?xml-stylesheet", "<!["] {
         if text.contains(marker) {

@@ -25,6 +25,7 @@ mod db_copy;
 mod edam_api;
 mod edam_parse;
 mod edam_sync;
+mod fuzz;
 mod health;
 mod hostile_svg;
 mod jobs_queue;
