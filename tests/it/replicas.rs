@@ -2,9 +2,9 @@
 //! `serve --no-worker --no-scheduler` on two ports, one `worker` and one `scheduler` process, all on
 //! one PostgreSQL database and one Redis, with one SECRET_KEY. Driven alternately, they share the
 //! rate-limit counters, a staff session and a submitter's `/update/` edit session made on one work on
-//! the other, every mail job runs exactly
-//! once, and a rolling restart of one replica (SIGTERM, start again) loses no request that the other
-//! could serve (the test's client fails over like a load balancer).
+//! the other, every mail job runs exactly once, and a rolling restart of one replica (SIGTERM, start
+//! again) loses no request that the other could serve (the test's client fails over like a load
+//! balancer).
 //!
 //! Runs in the PostgreSQL pass with Redis (`TEST_DATABASE_URL` and `TEST_REDIS_URL`, as `.ci/run`).
 
