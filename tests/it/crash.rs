@@ -107,6 +107,23 @@ impl Env {
             .expect("start serve")
     }
 
+    /// The schema, the example reference data and a full admin key (returned).
+    pub(crate) fn prepare(&self, label: &str) -> String {
+        self.run(&["migrate", "up"]);
+        self.run(&[
+            "load-reference-data",
+            &repo_path("data/reference-data.example.json")
+                .display()
+                .to_string(),
+        ]);
+        self.run(&["admin-key", "create", "--label", label, "--scope", "full"])
+            .lines()
+            .last()
+            .expect("key")
+            .trim()
+            .to_string()
+    }
+
     pub(crate) fn outbox(&self) -> std::path::PathBuf {
         self.dir.path().join("outbox")
     }
@@ -186,6 +203,20 @@ pub(crate) fn mails_by_service(outbox: &Path, run: &str) -> HashMap<String, usiz
     out
 }
 
+/// `POST /api/v1/submissions/` of `body` (anonymous, JSON).
+pub(crate) async fn register(
+    http: &reqwest::Client,
+    base: &str,
+    body: &Value,
+) -> reqwest::Response {
+    http.post(format!("{base}/api/v1/submissions/"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("register")
+}
+
 /// A valid registration body on this server's reference data (its `service_name` to be set).
 pub(crate) async fn registration_body(http: &reqwest::Client, base: &str, key: &str) -> Value {
     let (_, cats) = get_json(http, &format!("{base}/api/v1/categories/"), key).await;
@@ -226,20 +257,7 @@ pub(crate) fn free_port() -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_killed_server_keeps_every_answered_registration_and_mails_each_once() {
     let env = Env::new().await;
-    env.run(&["migrate", "up"]);
-    env.run(&[
-        "load-reference-data",
-        &repo_path("data/reference-data.example.json")
-            .display()
-            .to_string(),
-    ]);
-    let key = env
-        .run(&["admin-key", "create", "--label", "crash", "--scope", "full"])
-        .lines()
-        .last()
-        .expect("key")
-        .trim()
-        .to_string();
+    let key = env.prepare("crash");
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let http = reqwest::Client::builder()

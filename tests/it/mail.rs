@@ -15,14 +15,14 @@ use crate::notifications::sample;
 use crate::support::{TestApp, repo_path};
 
 /// aiosmtpd running `tests/it/smtp_sink.py` on a loopback port.
-struct SmtpSink {
+pub(crate) struct SmtpSink {
     child: Child,
     dir: tempfile::TempDir,
 }
 
 impl SmtpSink {
     /// `None` (after a visible SKIPPED line) when python3 or aiosmtpd is missing.
-    fn start(port: u16) -> Option<Self> {
+    pub(crate) fn start(port: u16) -> Option<Self> {
         let python = std::env::var("TEST_PYTHON").unwrap_or_else(|_| "python3".into());
         let ok = Command::new(&python)
             .args(["-c", "import aiosmtpd"])
@@ -53,7 +53,7 @@ impl SmtpSink {
         Some(Self { child, dir })
     }
 
-    fn messages(&self) -> Vec<Value> {
+    pub(crate) fn messages(&self) -> Vec<Value> {
         let mut files: Vec<_> = std::fs::read_dir(self.dir.path())
             .expect("dir")
             .filter_map(|e| e.ok().map(|e| e.path()))

@@ -53,3 +53,4 @@ mod submissions_lifecycle;
 mod support;
 mod upgrade;
 mod web;
+mod worker_crash;

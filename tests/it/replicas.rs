@@ -8,7 +8,9 @@
 //!
 //! Runs in the PostgreSQL pass with Redis (`TEST_DATABASE_URL` and `TEST_REDIS_URL`, as `.ci/run`).
 
-use crate::crash::{Env, free_port, get_json, mails_by_service, registration_body, wait_ready};
+use crate::crash::{
+    Env, free_port, get_json, mails_by_service, register, registration_body, wait_ready,
+};
 use serde_json::json;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -79,13 +81,7 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
     env.vars.retain(|(k, _)| k != "RATE_LIMIT_API");
     env.vars.push(("RATE_LIMIT_API".into(), "40/h".into()));
     env.vars.push(("STAFF_PASSWORD".into(), PASSWORD.into()));
-    env.run(&["migrate", "up"]);
-    env.run(&[
-        "load-reference-data",
-        &crate::support::repo_path("data/reference-data.example.json")
-            .display()
-            .to_string(),
-    ]);
+    let admin = env.prepare("replicas");
     env.run(&[
         "create-user",
         "--username",
@@ -96,16 +92,20 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
         "Registry Editor",
         "--no-input",
     ]);
-    let key = |label: &str| {
-        env.run(&["admin-key", "create", "--label", label, "--scope", "full"])
-            .lines()
-            .last()
-            .expect("key")
-            .trim()
-            .to_string()
-    };
-    let admin = key("replicas");
-    let limited = key("replicas-limit");
+    let limited = env
+        .run(&[
+            "admin-key",
+            "create",
+            "--label",
+            "replicas-limit",
+            "--scope",
+            "full",
+        ])
+        .lines()
+        .last()
+        .expect("key")
+        .trim()
+        .to_string();
 
     let (pa, pb) = (free_port(), free_port());
     let (a, b) = (
@@ -189,13 +189,7 @@ async fn two_replicas_share_limits_sessions_and_jobs_and_survive_a_rolling_resta
         let base = if i % 2 == 0 { &a } else { &b };
         let mut body = template.clone();
         body["service_name"] = json!(format!("Crash probe {i:03} {run}"));
-        let r = http
-            .post(format!("{base}/api/v1/submissions/"))
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .await
-            .expect("register");
+        let r = register(&http, base, &body).await;
         assert_eq!(r.status(), 201);
         if i == 0 {
             let v: serde_json::Value =
